@@ -1,0 +1,8 @@
+"""vaebook: the companion package of the vaebook tutorial.
+
+One module per concern: ``data``, ``plots``, ``widgets``, ``training``, ``elbo``,
+``torch`` and ``keras``. Import the module you need; nothing heavy is imported here,
+so ``import vaebook`` never pulls in torch or TensorFlow.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,126 @@
+"""A lean PyTorch training loop: in-memory batches, one progress bar, a history.
+
+Every chapter that trains a PyTorch model uses :func:`fit`. The data set lives in one
+tensor on the training device; an epoch is a random permutation cut into slices, so
+there is no ``DataLoader``, no worker process and no per-batch copy from numpy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+import torch
+from tqdm.auto import tqdm
+
+LossFn = Callable[[torch.nn.Module, torch.Tensor], Mapping[str, torch.Tensor]]
+"""``loss_fn(model, batch) -> {"loss": scalar, ...}``: ``"loss"`` is minimized and
+every entry is logged as its mean over the epoch (nats per image for the VAEs)."""
+
+EpochTransform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+"""``transform(x_train, generator) -> x_epoch``, applied once at the start of each epoch
+(for example a fresh dynamic binarization of the training digits)."""
+
+
+def default_device() -> torch.device:
+    """The one place the book picks its device: a CUDA GPU when present, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def evaluate(
+    model: torch.nn.Module, loss_fn: LossFn, x: torch.Tensor, *, batch_size: int = 1000
+) -> dict[str, float]:
+    """Mean of every entry of ``loss_fn`` over ``x`` (shape ``(N, ...)``), in eval mode.
+
+    Returns a dict of Python floats, one per key of ``loss_fn``'s result, each the mean
+    over all ``N`` examples (batches are weighted by their size).
+    """
+    _check_positive_int("batch_size", batch_size)
+    was_training = model.training
+    model.eval()
+    totals: dict[str, float] = {}
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            batch = x[start : start + batch_size]
+            for key, value in loss_fn(model, batch).items():
+                totals[key] = totals.get(key, 0.0) + float(value) * len(batch)
+    model.train(was_training)
+    return {key: total / len(x) for key, total in totals.items()}
+
+
+def fit(
+    model: torch.nn.Module,
+    loss_fn: LossFn,
+    x_train: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    x_val: torch.Tensor | None = None,
+    transform: EpochTransform | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    progress: bool = True,
+) -> dict[str, list[float]]:
+    """Minimize ``loss_fn(model, batch)["loss"]`` with Adam and return the history.
+
+    model: the module to train (its parameters are updated in place).
+    loss_fn: ``(model, batch) -> {"loss": scalar tensor, ...}``; see :data:`LossFn`.
+    x_train: training inputs, shape ``(N, ...)``, already on the model's device.
+    epochs, batch_size, lr: the recipe (Adam with learning rate ``lr`` unless
+        ``optimizer`` is given).
+    seed: seeds the batch order and torch's global generator (used by sampling
+        inside the model), so a fixed seed repeats the run exactly on the CPU.
+    x_val: optional held-out inputs, evaluated with :func:`evaluate` after each epoch.
+    transform: optional per-epoch transform of ``x_train``; see :data:`EpochTransform`.
+
+    Returns ``{"train_<key>": [...], "val_<key>": [...], "seconds": [...]}``: one value
+    per epoch for every key of ``loss_fn`` (training values are means over the epoch
+    while the weights change; validation values are computed after it).
+    """
+    _check_positive_int("epochs", epochs)
+    _check_positive_int("batch_size", batch_size)
+    if not isinstance(x_train, torch.Tensor):
+        raise TypeError(f"x_train must be a torch.Tensor, got {type(x_train).__name__}")
+    if x_val is not None and not isinstance(x_val, torch.Tensor):
+        raise TypeError(f"x_val must be a torch.Tensor or None, got {type(x_val).__name__}")
+
+    torch.manual_seed(seed)
+    generator = torch.Generator(device=x_train.device).manual_seed(seed)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    history: dict[str, list[float]] = {"seconds": []}
+    # Adam's second-moment estimates drift into subnormal floats, which the CPU
+    # handles very slowly; flushing them to zero changes no loss we report.
+    torch.set_flush_denormal(True)
+    try:
+        bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
+        for _ in bar:
+            start_time = time.perf_counter()
+            model.train()
+            x_epoch = transform(x_train, generator) if transform else x_train
+            order = torch.randperm(len(x_epoch), generator=generator, device=x_epoch.device)
+            totals: dict[str, torch.Tensor] = {}
+            for start in range(0, len(order), batch_size):
+                batch = x_epoch[order[start : start + batch_size]]
+                terms = loss_fn(model, batch)
+                optimizer.zero_grad(set_to_none=True)
+                terms["loss"].backward()
+                optimizer.step()
+                for key, value in terms.items():
+                    totals[key] = totals.get(key, 0.0) + value.detach() * len(batch)
+            for key, total in totals.items():
+                history.setdefault(f"train_{key}", []).append(float(total) / len(order))
+            if x_val is not None:
+                for key, value in evaluate(model, loss_fn, x_val).items():
+                    history.setdefault(f"val_{key}", []).append(value)
+            history["seconds"].append(time.perf_counter() - start_time)
+            shown = {k: f"{v[-1]:.2f}" for k, v in history.items() if k.endswith("_loss")}
+            bar.set_postfix(shown)
+    finally:
+        torch.set_flush_denormal(False)
+    return history
+
+
+def _check_positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
