@@ -5,9 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CI_SRC := _build/ci/src
+VENDOR := book/_vendor
+CHROMIUM := /usr/bin/chromium
 
 # `book` is also a folder: without .PHONY make would call the target up to date.
-.PHONY: venv data book test unit notebooks strict-book bench clean
+.PHONY: venv data vendor book test unit notebooks strict-book browser colab bench clean
 
 $(INSTALLED): requirements.txt companion/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,17 +23,28 @@ venv: $(INSTALLED)
 data: venv
 	$(BIN)/python -m vaebook.data
 
-book: data
+# MathJax and the Jupyter widget manager, served by the book itself (no CDN);
+# versions pinned in vendor/package-lock.json, files copied to book/_vendor (not committed).
+$(VENDOR)/.copied: vendor/package.json vendor/package-lock.json
+	npm ci --prefix vendor --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp -r vendor/node_modules/mathjax/es5 $(VENDOR)/mathjax
+	cp -r vendor/node_modules/@jupyter-widgets/html-manager/dist $(VENDOR)/jupyter-widgets
+	@touch $@
+
+vendor: $(VENDOR)/.copied
+
+book: data vendor
 	$(BIN)/jupyter-book build .
 	@echo "The book is at $(abspath _build/html/index.html)"
 
-test: unit notebooks strict-book
+test: unit notebooks strict-book browser colab
 
 unit: data
-	$(BIN)/python -m pytest tests -n 2
+	$(BIN)/python -m pytest tests -n 2 --ignore=tests/test_browser.py --ignore=tests/test_colab.py
 
 # Execute every chapter once, in a throw-away copy, keeping the outputs for the build.
-notebooks: data
+notebooks: data vendor
 	rm -rf _build/ci && mkdir -p $(CI_SRC)
 	cp -r _config.yml _toc.yml book $(CI_SRC)/
 	sed -i 's/execute_notebooks: cache/execute_notebooks: "off"/' $(CI_SRC)/_config.yml
@@ -41,6 +54,17 @@ notebooks: data
 # Render the executed copy strictly: any warning (reference, citation, failed cell) fails.
 strict-book:
 	$(BIN)/jupyter-book build --all $(CI_SRC) -W -n --keep-going
+
+# Every page of that HTML in Debian's Chromium: equations, images, widgets, Colab links.
+browser: $(CHROMIUM)
+	VAEBOOK_HTML=$(CI_SRC)/_build/html $(BIN)/python -m pytest tests/test_browser.py
+
+$(CHROMIUM):
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# Colab's path: a fresh environment without vaebook, where the setup cell installs it.
+colab: data
+	$(BIN)/python -m pytest tests/test_colab.py
 
 bench: data
 	$(BIN)/python -m vaebook.bench

@@ -1,0 +1,90 @@
+"""The pieces of the evidence lower bound (ELBO), in PyTorch (chapters 2-4, reused later).
+
+Every function works on batches and returns one value per example, in nats:
+
+- :func:`kl_diag_gaussian`: KL( N(mu, diag sigma^2) || N(0, I) ), the closed form of chapter 3;
+- :func:`reparameterize`: z = mu + sigma * eps with eps ~ N(0, I), chapter 4;
+- :func:`bernoulli_log_likelihood`: log p(x | z) of a Bernoulli decoder, summed over pixels;
+- :func:`log_normal_diag`: log N(z; mu, diag sigma^2), summed over latent dimensions;
+- :func:`iwae_log_likelihood`: the importance-weighted estimate of log p(x), chapter 2.
+
+The book's loss convention: sum over pixels and latent dimensions, average over the
+batch yourself (``.mean()``), report nats per image.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def kl_diag_gaussian(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """KL( N(mu, diag(exp(log_var))) || N(0, I) ) per example, in nats.
+
+    mu, log_var: tensors of shape (batch, latent_dim). Returns shape (batch,).
+    """
+    if mu.shape != log_var.shape:
+        raise ValueError(
+            f"mu and log_var must have the same shape, got {tuple(mu.shape)} and {tuple(log_var.shape)}"
+        )
+    return 0.5 * (mu**2 + log_var.exp() - 1.0 - log_var).sum(dim=-1)
+
+
+def reparameterize(
+    mu: torch.Tensor, log_var: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Draw z = mu + sigma * eps with eps ~ N(0, I), differentiable in mu and log_var.
+
+    mu, log_var: tensors of the same shape, e.g. (batch, latent_dim); sigma = exp(log_var / 2).
+    generator: optional ``torch.Generator`` for the noise eps (default: torch's global one).
+    Returns z with the shape of mu.
+    """
+    if mu.shape != log_var.shape:
+        raise ValueError(
+            f"mu and log_var must have the same shape, got {tuple(mu.shape)} and {tuple(log_var.shape)}"
+        )
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+    return mu + torch.exp(0.5 * log_var) * eps
+
+
+def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """log Bern(x; sigmoid(logits)) summed over pixels, in nats (always <= 0).
+
+    logits: decoder outputs f(z), shape (..., D); x: binary pixels in {0, 1}, same shape.
+    Returns shape (...), e.g. (batch,). Computed as minus the binary cross-entropy with
+    logits, which stays finite for large |logits| where log(sigmoid(logits)) would not.
+    """
+    if logits.shape != x.shape:
+        raise ValueError(
+            f"logits and x must have the same shape, got {tuple(logits.shape)} and {tuple(x.shape)}"
+        )
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
+
+
+def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """log N(z; mu, diag(exp(log_var))) summed over the last dimension, in nats.
+
+    z, mu, log_var: broadcastable tensors of shape (..., latent_dim); for the prior
+    N(0, I) pass ``torch.zeros_like(z)`` for both mu and log_var. Returns shape (...).
+    """
+    return -0.5 * (math.log(2 * math.pi) + log_var + (z - mu) ** 2 / log_var.exp()).sum(dim=-1)
+
+
+def iwae_log_likelihood(
+    log_px_given_z: torch.Tensor, log_pz: torch.Tensor, log_qz: torch.Tensor
+) -> torch.Tensor:
+    """Importance-weighted estimate of log p(x): log (1/K) sum_k p(x, z_k) / q(z_k | x).
+
+    Each argument has shape (K, batch): log p(x | z_k), log p(z_k) and log q(z_k | x) for
+    K samples z_k ~ q(z | x) of every example. Returns shape (batch,), in nats. With K = 1
+    this is a one-sample ELBO; it increases towards log p(x) as K grows (Burda et al., 2016).
+    """
+    if not (log_px_given_z.shape == log_pz.shape == log_qz.shape) or log_pz.dim() != 2:
+        raise ValueError(
+            "log_px_given_z, log_pz and log_qz must all have shape (K, batch), got "
+            f"{tuple(log_px_given_z.shape)}, {tuple(log_pz.shape)} and {tuple(log_qz.shape)}"
+        )
+    log_w = log_px_given_z + log_pz - log_qz
+    return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])

@@ -1,0 +1,183 @@
+"""The book's VAE in Keras 3 (chapter 5): layers, models and the loss, in ``keras.ops``.
+
+Everything here runs unchanged on the TensorFlow backend (the default, used by the
+book) and on the torch backend (``KERAS_BACKEND=torch``): the code calls only
+``keras.ops`` and ``keras.random``, and training goes through Keras's own ``fit``, which
+calls :meth:`VAE.compute_loss` on every batch.
+
+Data: digits flattened to vectors of ``D = 784`` grey levels in [0, 1] (float32). While
+training, :class:`VAE` binarizes each batch with a fresh Bernoulli draw (dynamic
+binarization: every time a digit is seen it is a new binary sample, so every epoch sees
+new draws). Validation and test data are used as given, so pass digits that are already
+binarized (``load_mnist("test", binarize=True, seed=0)``).
+
+Loss convention of the book: reconstruction term and KL are summed over pixels and
+latent dimensions and averaged over the batch, in nats per image.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+IMAGE_SIZE = 28
+PIXELS = IMAGE_SIZE * IMAGE_SIZE
+
+
+def bernoulli_log_likelihood(logits, x):
+    """log p(x | z) of a Bernoulli decoder, summed over pixels, in nats.
+
+    logits: decoder outputs f(z), shape (batch, 784). x: binary pixels, same shape.
+    Returns shape (batch,). Uses x * l - log(1 + e^l) = x * l - softplus(l), which
+    never takes the log of a sigmoid that rounded to 0 or 1.
+    """
+    return ops.sum(x * logits - ops.softplus(logits), axis=-1)
+
+
+def kl_diag_gaussian(mu, log_var):
+    """KL( N(mu, diag(exp(log_var))) || N(0, I) ) per example, in nats.
+
+    mu, log_var: shape (batch, latent_dim). Returns shape (batch,).
+    """
+    return 0.5 * ops.sum(mu**2 + ops.exp(log_var) - 1.0 - log_var, axis=-1)
+
+
+class Sampling(layers.Layer):
+    """z = mu + sigma * eps with eps ~ N(0, I): the reparameterization as a layer.
+
+    Called on ``[mu, log_var]`` (each (batch, latent_dim)); returns z of the same shape.
+    eps comes from the layer's own ``SeedGenerator``, so a fixed ``seed`` repeats the
+    draws and every call draws new ones.
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        mu, log_var = inputs
+        epsilon = keras.random.normal(ops.shape(mu), seed=self.seed_generator)
+        return mu + ops.exp(0.5 * log_var) * epsilon
+
+
+def build_encoder(latent_dim, hidden_dim=400, *, seed=None):
+    """q(z | x) as a functional model: x (batch, 784) -> [mu, log_var, z], each (batch, d)."""
+    x = keras.Input(shape=(PIXELS,), name="x")
+    h = layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
+    mu = layers.Dense(latent_dim, name="mu")(h)
+    log_var = layers.Dense(latent_dim, name="log_var")(h)
+    z = Sampling(seed=seed, name="z")([mu, log_var])
+    return keras.Model(x, [mu, log_var, z], name="encoder")
+
+
+def build_decoder(latent_dim, hidden_dim=400):
+    """f(z) as a Sequential model: z (batch, d) -> logits (batch, 784), one per pixel."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,), name="z"),
+            layers.Dense(hidden_dim, activation="relu", name="hidden"),
+            layers.Dense(PIXELS, name="logits"),
+        ],
+        name="decoder",
+    )
+
+
+def build_conv_encoder(latent_dim, hidden_dim=16, *, seed=None):
+    """Convolutional q(z | x): x (batch, 784) -> [mu, log_var, z], each (batch, d).
+
+    Two 3x3 convolutions with stride 2 (32 then 64 filters) turn the 28x28 digit into
+    a 7x7x64 map; a dense layer of ``hidden_dim`` units feeds the two heads.
+    """
+    x = keras.Input(shape=(PIXELS,), name="x")
+    h = layers.Reshape((IMAGE_SIZE, IMAGE_SIZE, 1))(x)
+    h = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(h)
+    h = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)
+    h = layers.Flatten()(h)
+    h = layers.Dense(hidden_dim, activation="relu")(h)
+    mu = layers.Dense(latent_dim, name="mu")(h)
+    log_var = layers.Dense(latent_dim, name="log_var")(h)
+    z = Sampling(seed=seed, name="z")([mu, log_var])
+    return keras.Model(x, [mu, log_var, z], name="conv_encoder")
+
+
+def build_conv_decoder(latent_dim):
+    """Convolutional f(z): z (batch, d) -> logits (batch, 784), the encoder mirrored."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,), name="z"),
+            layers.Dense(7 * 7 * 64, activation="relu"),
+            layers.Reshape((7, 7, 64)),
+            layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2DTranspose(1, 3, padding="same"),
+            layers.Flatten(name="logits"),
+        ],
+        name="conv_decoder",
+    )
+
+
+class VAE(keras.Model):
+    """A VAE trained with Keras's ``fit``: minimizes -ELBO = recon + KL (nats per image).
+
+    encoder: x (batch, 784) -> [mu, log_var, z]; decoder: z -> logits (batch, 784).
+    ``fit`` logs three metrics per epoch: ``loss`` (-ELBO), ``recon`` (-log p(x | z))
+    and ``kl``, each a mean over digits (``val_`` versions on validation data).
+    While training, each batch of grey levels in [0, 1] is binarized afresh.
+    """
+
+    def __init__(self, encoder, decoder, *, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.binarization_seed = keras.random.SeedGenerator(seed)
+        self.recon_tracker = keras.metrics.Mean(name="recon")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+
+    def call(self, x, training=False):
+        """Returns (x_binary, logits, mu, log_var); x_binary is x itself unless training."""
+        if training:
+            u = keras.random.uniform(ops.shape(x), seed=self.binarization_seed)
+            x = ops.cast(u < x, x.dtype)
+        mu, log_var, z = self.encoder(x, training=training)
+        logits = self.decoder(z, training=training)
+        return x, logits, mu, log_var
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """-ELBO averaged over the batch; updates the ``recon`` and ``kl`` metrics."""
+        x_binary, logits, mu, log_var = y_pred
+        recon = -bernoulli_log_likelihood(logits, x_binary)
+        kl = kl_diag_gaussian(mu, log_var)
+        self.recon_tracker.update_state(recon)
+        self.kl_tracker.update_state(kl)
+        return ops.mean(recon + kl)
+
+
+def build_mlp_vae(latent_dim=20, seed=0):
+    """The book's MLP VAE, 784 -> 400 -> (mu, log_var) of size ``latent_dim``, and back.
+
+    Calls ``keras.utils.set_random_seed(seed)`` first, so the initial weights, the
+    draws of eps and of the binarization, and the batch order of ``fit`` repeat for a
+    fixed seed. Returns an uncompiled :class:`VAE`; train it with
+    ``vae.compile(optimizer=keras.optimizers.Adam(1e-3))`` and
+    ``vae.fit(x_train, epochs=..., batch_size=128, validation_data=(x_test_binary,))``.
+    """
+    _check_latent_dim_and_seed(latent_dim, seed)
+    keras.utils.set_random_seed(seed)
+    return VAE(build_encoder(latent_dim), build_decoder(latent_dim), name="mlp_vae")
+
+
+def build_conv_vae(latent_dim=2, seed=0):
+    """The convolutional VAE (Conv2D 32, 64 with stride 2 -> dense 16 -> heads).
+
+    Same data, seeding and training recipe as :func:`build_mlp_vae`.
+    """
+    _check_latent_dim_and_seed(latent_dim, seed)
+    keras.utils.set_random_seed(seed)
+    return VAE(build_conv_encoder(latent_dim), build_conv_decoder(latent_dim), name="conv_vae")
+
+
+def _check_latent_dim_and_seed(latent_dim: object, seed: object) -> None:
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")

@@ -1,0 +1,120 @@
+"""The Colab setup cell every chapter starts with, and the script that stamps it.
+
+The cell installs the companion package when it is missing (Colab, any fresh
+environment) and does nothing where `vaebook` is importable. The repository it
+installs from is `repository.url` in `_config.yml`, the one place it is written.
+
+    python tests/colab_setup.py           # list the chapters whose setup cell differs
+    python tests/colab_setup.py --write   # stamp the current cell into every chapter
+
+tests/test_notebooks.py fails when a chapter's first cell differs from `setup_cell_source()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TAGS = ["hide-input", "colab-setup"]
+FIRST_LINE = "# Setup for Colab or any fresh environment: install the companion package `vaebook`"
+
+TEMPLATE = '''\
+# Setup for Colab or any fresh environment: install the companion package `vaebook`
+# when it is missing. Colab's own torch, TensorFlow and Keras are left untouched.
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("vaebook") is None:
+    source = os.environ.get(
+        "VAEBOOK_INSTALL_SOURCE",
+        "vaebook @ git+{repository_url}#subdirectory=companion",
+    )
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)'''
+
+
+def repository_url() -> str:
+    """`repository.url` from `_config.yml`, e.g. https://github.com/vaebook/vaebook."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    url = str(config["repository"]["url"]).rstrip("/")
+    if not url.startswith("https://"):
+        raise ValueError(f"repository.url in _config.yml must be an https URL, got {url!r}")
+    return url
+
+
+def setup_cell_source() -> str:
+    """The exact source of the first code cell of every chapter."""
+    return TEMPLATE.format(repository_url=repository_url())
+
+
+def chapters() -> list[Path]:
+    """Every chapter notebook in book/ (listed in _toc.yml or not)."""
+    return sorted((ROOT / "book").glob("[0-9]*.ipynb"))
+
+
+def is_stamped(notebook: Path) -> bool:
+    """Whether the notebook's first cell is the current setup cell with its tags."""
+    cells = nbformat.read(notebook, as_version=4).cells
+    if not cells:
+        return False
+    first = cells[0]
+    return (
+        first.cell_type == "code"
+        and first.source == setup_cell_source()
+        and first.metadata.get("tags") == TAGS
+    )
+
+
+def stamp(notebook: Path) -> bool:
+    """Write the current setup cell as the first cell of `notebook`; True if it changed.
+
+    An existing setup cell (tagged `colab-setup`, or starting with the cell's first line) is
+    replaced in place, keeping its id; otherwise the cell is inserted at the top.
+    """
+    if is_stamped(notebook):
+        return False
+    nb = nbformat.read(notebook, as_version=4)
+    first = nb.cells[0] if nb.cells else None
+    is_setup = first is not None and first.cell_type == "code" and (
+        "colab-setup" in first.metadata.get("tags", []) or first.source.startswith(FIRST_LINE)
+    )
+    if is_setup:
+        first.source = setup_cell_source()
+        first.metadata["tags"] = list(TAGS)
+        first.outputs = []
+        first.execution_count = None
+    else:
+        cell = nbformat.v4.new_code_cell(setup_cell_source(), metadata={"tags": list(TAGS)})
+        if nb.nbformat_minor < 5:
+            cell.pop("id", None)
+        nb.cells.insert(0, cell)
+    nbformat.write(nb, notebook)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="stamp the cell into every chapter")
+    args = parser.parse_args(argv)
+    if args.write:
+        changed = [nb for nb in chapters() if stamp(nb)]
+        for nb in changed:
+            print(f"stamped {nb.relative_to(ROOT)}")
+        print(f"{len(changed)} of {len(chapters())} chapters changed")
+        return 0
+    stale = [nb for nb in chapters() if not is_stamped(nb)]
+    for nb in stale:
+        print(f"setup cell differs: {nb.relative_to(ROOT)}")
+    if stale:
+        print("run: python tests/colab_setup.py --write")
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
