@@ -70,4 +70,4 @@ bench: data
 	$(BIN)/python -m vaebook.bench
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build .jupyter_cache $(VENDOR) vendor/node_modules

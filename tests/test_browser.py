@@ -183,11 +183,11 @@ def _open(page: Page, url: str, problems: list[str]) -> None:
     page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
     page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
     page.evaluate(MATHJAX_DONE)
-    page.evaluate(LOAD_ALL_IMAGES)
     try:
         page.wait_for_function(ALL_WIDGETS_RENDERED, timeout=TIMEOUT_MS)
     except Exception:  # noqa: BLE001 - reported below with the count of unrendered widgets
         problems.append(f"widgets were not rendered within {TIMEOUT_MS / 1000:.0f} s")
+    page.evaluate(LOAD_ALL_IMAGES)  # after the widgets, whose Image outputs are images too
 
 
 @pytest.mark.parametrize("document", toc_documents(SOURCE))
@@ -221,6 +221,9 @@ def test_page_renders_for_a_reader(browser: Browser, base_url: str, document: st
     source = source_of(document, SOURCE)
     if source.suffix == ".ipynb":
         expected = colab_url(source, SOURCE)
+        in_repository = ROOT / source.relative_to(SOURCE)
+        if not in_repository.exists():
+            problems.append(f"the Colab link's notebook {in_repository.relative_to(ROOT)} is not in the repository")
         if expected not in seen["colabLinks"]:
             problems.append(f"no Colab launch link {expected}; found {seen['colabLinks']}")
         wrong = sorted(set(seen["colabLinks"]) - {expected})

@@ -168,6 +168,16 @@ def test_learning_curves_draws_one_line_per_key_with_its_values():
     assert ax.get_title() == "MLP autoencoder"
 
 
+def test_learning_curves_key_brings_its_train_and_val_entries():
+    ax = plots.learning_curves(HISTORY, keys=["loss"])
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["train_loss", "val_loss"]
+    np.testing.assert_array_equal(lines[1].get_ydata(), HISTORY["val_loss"])
+    keras_history = {"loss": [3.0, 2.0], "val_loss": [3.5, 2.5], "kl": [0.1, 0.2]}
+    ax = plots.learning_curves(keras_history, keys=["loss", "val_loss", "kl"])
+    assert [line.get_label() for line in ax.get_lines()] == ["loss", "val_loss", "kl"]
+
+
 def test_learning_curves_draws_only_the_chosen_keys_keras_style():
     keras_history = {"loss": [3.0, 2.0], "val_loss": [3.5, 2.5], "kl": [0.1, 0.2]}
     ax = plots.learning_curves(keras_history, keys=["loss", "val_loss"], ylabel="nats")

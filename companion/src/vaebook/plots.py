@@ -154,8 +154,10 @@ def learning_curves(
         ``vaebook.training.fit`` (``train_loss``, ``val_loss``, ...) or by Keras
         (``History.history``: ``loss``, ``val_loss``, ...).
     keys: which entries to draw, in order; default every key except ``"seconds"``.
-        A ``val_<key>`` line is dashed and takes the colour of its ``train_<key>``
-        (or ``<key>``) line.
+        A key names an entry of ``history`` and also brings its ``train_<key>`` and
+        ``val_<key>`` entries when present: ``keys=["loss"]`` draws ``train_loss`` and
+        ``val_loss`` of a ``fit`` history, ``loss`` and ``val_loss`` of a Keras one.
+        A ``val_`` line is dashed and takes the colour of its training line.
     ylabel: the unit of the values.
     ax: the ``Axes`` to draw into; a new figure when ``None``.
 
@@ -167,13 +169,20 @@ def learning_curves(
         keys = [key for key in history if key != "seconds"]
     elif isinstance(keys, str):
         raise TypeError(f"keys must be a list of history keys, got the string {keys!r}")
-    missing = [key for key in keys if key not in history]
-    if missing or not keys:
+    drawn: list[str] = []
+    for key in keys:
+        matches = [name for name in (key, f"train_{key}", f"val_{key}") if name in history]
+        if not matches:
+            raise ValueError(
+                f"keys must name entries of history {sorted(history)}, got {key!r} in {list(keys)}"
+            )
+        drawn += [name for name in matches if name not in drawn]
+    if not drawn:
         raise ValueError(f"keys must name entries of history {sorted(history)}, got {list(keys)}")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
     colors: dict[str, str] = {}
-    for key in keys:
+    for key in drawn:
         values = np.asarray(history[key], dtype=float)
         if values.ndim != 1 or len(values) == 0:
             raise ValueError(f"history[{key!r}] must be a non-empty list of numbers")

@@ -1,0 +1,234 @@
+"""Notebook-level checks of every chapter: committed clean, Colab-ready, in the book, finished.
+
+Parametrized over the notebooks in book/, so a chapter added later is checked without
+touching this file. Cheap (reads files only); part of `make unit`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.book_pages import ROOT, colab_url, config, source_of, toc_chapters, toc_documents
+from tests.colab_setup import TAGS, chapters, is_stamped, setup_cell_source, stamp
+
+CHAPTERS = chapters()
+ids = [nb.name for nb in CHAPTERS]
+chapter_params = pytest.mark.parametrize("notebook", CHAPTERS, ids=ids)
+
+
+def read(notebook: Path) -> nbformat.NotebookNode:
+    return nbformat.read(notebook, as_version=4)
+
+
+def markdown(notebook: Path) -> str:
+    return "\n\n".join(c.source for c in read(notebook).cells if c.cell_type == "markdown")
+
+
+def code_cells(notebook: Path) -> list[nbformat.NotebookNode]:
+    return [c for c in read(notebook).cells if c.cell_type == "code"]
+
+
+# ---------------------------------------------------------------- the table of contents
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    listed = {p.resolve() for p in toc_chapters()}
+    missing = [nb.name for nb in CHAPTERS if nb.resolve() not in listed]
+    assert not missing, f"add these chapters to _toc.yml: {missing}"
+
+
+def test_every_toc_entry_has_a_source_and_the_bibliography_comes_last():
+    documents = toc_documents()
+    for document in documents:
+        source_of(document)  # raises with the missing name
+    assert documents[0] == "book/intro"
+    assert documents[-1] == "book/bibliography"
+    assert len(documents) == len(set(documents)), "a page is listed twice in _toc.yml"
+
+
+def test_chapters_are_listed_in_file_name_order():
+    listed = [p.name for p in toc_chapters()]
+    assert listed == sorted(listed), f"_toc.yml lists chapters out of order: {listed}"
+
+
+# ---------------------------------------------------------------- each chapter as committed
+
+
+@chapter_params
+def test_outputs_are_stripped(notebook: Path):
+    dirty = [i for i, c in enumerate(read(notebook).cells)
+             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not dirty, f"{notebook.name}: code cells {dirty} carry outputs or execution counts"
+    assert "widgets" not in read(notebook).metadata, f"{notebook.name} carries saved widget state"
+
+
+@chapter_params
+def test_format_and_kernel(notebook: Path):
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    assert nb["nbformat"] == 4
+    kernel = nb["metadata"].get("kernelspec", {})
+    assert kernel.get("name") == "python3", kernel
+    assert kernel.get("display_name") == "Python 3 (ipykernel)", kernel
+    assert kernel.get("language", "python") == "python", kernel
+    assert nb["metadata"].get("language_info", {}).get("name", "python") == "python"
+
+
+@chapter_params
+def test_first_cell_is_the_current_colab_setup_cell(notebook: Path):
+    first = read(notebook).cells[0]
+    assert first.cell_type == "code" and first.source == setup_cell_source(), (
+        f"{notebook.name}: the first cell differs from the Colab setup cell;"
+        " run `python tests/colab_setup.py --write`"
+    )
+    assert first.metadata.get("tags") == TAGS, f"{notebook.name}: setup cell tags must be {TAGS}"
+
+
+@chapter_params
+def test_second_code_cell_imports_and_third_sets_upper_case_constants(notebook: Path):
+    cells = code_cells(notebook)
+    assert len(cells) >= 3, f"{notebook.name} needs setup, imports and constants cells"
+    imports = ast.parse(cells[1].source).body
+    # Imports, and the environment variables that must be set before one (KERAS_BACKEND).
+    allowed = [isinstance(s, (ast.Import, ast.ImportFrom)) or "os.environ" in ast.unparse(s) for s in imports]
+    assert imports and all(allowed), (
+        f"{notebook.name}: the second code cell must hold the imports only"
+    )
+    assignments = [s for s in ast.parse(cells[2].source).body if isinstance(s, (ast.Assign, ast.AnnAssign))]
+    names = [t.id for s in assignments
+             for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) if isinstance(t, ast.Name)]
+    assert names, f"{notebook.name}: the third code cell must set the chapter's constants"
+    lower = [n for n in names if not n.isupper()]
+    assert not lower, f"{notebook.name}: constants are UPPER_CASE, got {lower}"
+
+
+@chapter_params
+def test_chapter_ends_with_summary_exercises_and_references(notebook: Path):
+    headings = re.findall(r"^## +(.+?)\s*$", markdown(notebook), flags=re.M)
+    assert headings[-3:] == ["Summary", "Exercises", "References"], (
+        f"{notebook.name}: the last sections must be Summary, Exercises, References; got {headings[-3:]}"
+    )
+
+
+@chapter_params
+def test_every_exercise_has_a_solution_behind_a_toggle(notebook: Path):
+    text = markdown(notebook)
+    exercises = re.findall(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?:[^\n]*\n)*?:label: *(\S+)", text, flags=re.M)
+    labels = [label for _, label in exercises]
+    assert labels, f"{notebook.name} has no labelled {{exercise}} block"
+    solutions = re.findall(r"^(?:`{3,}|:{3,})\{solution\} *(\S+)\s*\n((?::\w[^\n]*\n)*)", text, flags=re.M)
+    hidden = {label for label, options in solutions if re.search(r":class: *.*\bdropdown\b", options)}
+    missing = [label for label in labels if label not in hidden]
+    assert not missing, f"{notebook.name}: exercises without a dropdown solution: {missing}"
+
+
+@chapter_params
+def test_every_citation_is_in_the_bibliography(notebook: Path):
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    known = set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", bib))
+    cited = {key.strip() for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", markdown(notebook))
+             for key in group.split(",")}
+    assert cited, f"{notebook.name} cites nothing; its References section should list what it used"
+    assert cited <= known, f"{notebook.name} cites keys missing from references.bib: {sorted(cited - known)}"
+
+
+# ---------------------------------------------------------------- the Colab setup cell
+
+
+def test_stamp_replaces_a_stale_setup_cell_and_inserts_a_missing_one(tmp_path: Path):
+    stale = nbformat.v4.new_notebook()
+    stale.cells = [
+        nbformat.v4.new_code_cell("# Setup for Colab or any fresh environment: install the companion"
+                                  " package `vaebook`\nprint('old')", metadata={"tags": ["colab-setup"]}),
+        nbformat.v4.new_markdown_cell("# A chapter"),
+    ]
+    bare = nbformat.v4.new_notebook()
+    bare.cells = [nbformat.v4.new_markdown_cell("# A chapter")]
+    for name, nb in (("stale.ipynb", stale), ("bare.ipynb", bare)):
+        path = tmp_path / name
+        nbformat.write(nb, path)
+        assert not is_stamped(path)
+        assert stamp(path) is True
+        assert is_stamped(path)
+        assert stamp(path) is False, "stamping twice changes nothing"
+        cells = read(path).cells
+        assert len(cells) == 2 and cells[1].source == "# A chapter"
+
+
+def test_setup_cell_installs_from_the_configured_repository_and_honours_the_override():
+    source = setup_cell_source()
+    assert f'"vaebook @ git+{config()["repository"]["url"]}#subdirectory=companion"' in source
+    assert '"VAEBOOK_INSTALL_SOURCE"' in source
+    assert 'importlib.util.find_spec("vaebook") is None' in source
+    # Installing only the companion keeps Colab's torch, TensorFlow and Keras.
+    assert "torch" not in source.split("\n", 2)[2] and "--upgrade" not in source
+    compile(source, "setup-cell", "exec")
+
+
+def test_colab_launch_links_point_at_the_repository():
+    settings = config()
+    assert settings["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert settings["repository"]["url"].startswith("https://github.com/")
+    assert settings["repository"]["branch"] == "main"
+    for notebook in CHAPTERS:
+        url = colab_url(notebook)
+        assert url.endswith(f"/blob/main/book/{notebook.name}"), url
+
+
+# ---------------------------------------------------------------- rendering without a CDN
+
+
+def test_mathjax_and_widgets_come_from_the_book_not_a_cdn():
+    sphinx = config()["sphinx"]["config"]
+    assert "://" not in sphinx["mathjax_path"]
+    assert all("://" not in path for path in sphinx["nb_ipywidgets_js"])
+    assert sphinx["html_extra_path"] == ["book/_vendor"]
+    for folder in (ROOT / "_static", ROOT / "book" / "_static"):
+        assert not folder.exists(), f"{folder}: Jupyter Book injects every .js in a _static folder into every page"
+
+
+def test_vendored_versions_are_pinned_and_match_ipywidgets():
+    import ipywidgets
+
+    lock = json.loads((ROOT / "vendor" / "package-lock.json").read_text(encoding="utf-8"))
+    packages = lock["packages"]
+    manager = packages["node_modules/@jupyter-widgets/html-manager"]["version"]
+    mathjax = packages["node_modules/mathjax"]["version"]
+    wanted = ipywidgets._version.__html_manager_version__  # e.g. "^1.0.1"
+    assert manager.split(".")[0] == wanted.lstrip("^~").split(".")[0], (manager, wanted)
+    assert mathjax.startswith("3."), mathjax
+    assert all("integrity" in info for name, info in packages.items() if name), "lock file lacks hashes"
+    declared = json.loads((ROOT / "vendor" / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    assert declared == {"@jupyter-widgets/html-manager": manager, "mathjax": mathjax}
+
+
+def test_vendored_files_are_ignored_by_git():
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert "book/_vendor/" in ignored and "node_modules/" in ignored
+
+
+# ---------------------------------------------------------------- the landing page
+
+
+def test_landing_page_maps_every_chapter_with_a_figure_that_exists():
+    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    figures = re.findall(r"```\{figure\} *(\S+)", intro)
+    assert figures, "book/intro.md needs the chapter-map figure"
+    for figure in figures:
+        assert (ROOT / "book" / figure).exists(), figure
+    for heading in ("What you will learn", "Who it is for", "Prerequisites", "How to read it"):
+        assert re.search(rf"^## +{heading}", intro, flags=re.M), f"intro.md lacks '## {heading}'"
+    assert "make book" in intro and "make test" in intro
+    assert "colab" in intro.lower()
+
+
+def test_chapter_map_figure_is_a_self_contained_svg():
+    svg = (ROOT / "book" / "images" / "chapter_map.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<svg") and re.search(r"<title[^>]*>[^<]+</title>", svg)
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", ""), "the figure must render offline"
+    assert re.search(r'<svg[^>]*\bwidth="\d+"[^>]*\bheight="\d+"', svg), "width and height keep it sized"
