@@ -105,6 +105,11 @@ ALL_WIDGETS_RENDERED = """
                   && tag.previousElementSibling.childElementCount > 0)
 """
 
+WIDGETS_WITHOUT_STATE = """
+() => document.querySelector('script[type="application/vnd.jupyter.widget-view+json"]') !== null
+  && document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]') === null
+"""
+
 MATHJAX_DONE = """
 () => (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)
   ? window.MathJax.startup.promise.then(() => true) : true
@@ -183,10 +188,13 @@ def _open(page: Page, url: str, problems: list[str]) -> None:
     page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
     page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
     page.evaluate(MATHJAX_DONE)
-    try:
-        page.wait_for_function(ALL_WIDGETS_RENDERED, timeout=TIMEOUT_MS)
-    except Exception:  # noqa: BLE001 - reported below with the count of unrendered widgets
-        problems.append(f"widgets were not rendered within {TIMEOUT_MS / 1000:.0f} s")
+    if page.evaluate(WIDGETS_WITHOUT_STATE):
+        problems.append("widget outputs but no saved widget state: the notebook did not run to its end")
+    else:
+        try:
+            page.wait_for_function(ALL_WIDGETS_RENDERED, timeout=TIMEOUT_MS)
+        except Exception:  # noqa: BLE001 - reported below with the count of unrendered widgets
+            problems.append(f"widgets were not rendered within {TIMEOUT_MS / 1000:.0f} s")
     page.evaluate(LOAD_ALL_IMAGES)  # after the widgets, whose Image outputs are images too
 
 
