@@ -49,9 +49,10 @@ def image_grid(
         "denoised", "clean").
     ax: the ``Axes`` to draw into; a new figure when ``None``.
 
-    Each tile is its own image in data coordinates: tile ``k`` covers
-    ``[col, col + 1] x [row, row + 1]`` (less a small gap) with row 0 at the top.
-    Returns the ``Axes``.
+    Each tile is its own image (``ax.images[k]``) in data coordinates, one unit square
+    (less a small gap): without titles tile ``k`` covers ``[col, col + 1] x [row, row + 1]``
+    with row 0 at the top; with titles each row is 1.4 units tall, the title above the
+    tile. Returns the ``Axes``.
     """
     images = _check_images("images", images)
     n = len(images)

@@ -39,8 +39,8 @@ class VAE(nn.Module):
 
     def __init__(self, latent_dim: int = 20, hidden_dim: int = 400):
         super().__init__()
-        _check_positive_int("latent_dim", latent_dim)
-        _check_positive_int("hidden_dim", hidden_dim)
+        check_positive_int("latent_dim", latent_dim)
+        check_positive_int("hidden_dim", hidden_dim)
         self.encoder = nn.Sequential(nn.Linear(PIXELS, hidden_dim), nn.ReLU())
         self.mu = nn.Linear(hidden_dim, latent_dim)
         self.log_var = nn.Linear(hidden_dim, latent_dim)
@@ -74,8 +74,8 @@ class ConvVAE(VAE):
     def __init__(self, latent_dim: int = 2, hidden_dim: int = 16):
         # Skip VAE.__init__ (it would build the MLP); the methods are inherited.
         nn.Module.__init__(self)
-        _check_positive_int("latent_dim", latent_dim)
-        _check_positive_int("hidden_dim", hidden_dim)
+        check_positive_int("latent_dim", latent_dim)
+        check_positive_int("hidden_dim", hidden_dim)
         self.encoder = nn.Sequential(
             nn.Unflatten(1, (1, 28, 28)),
             nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(),  # 32 x 14 x 14
@@ -130,7 +130,7 @@ def estimate_log_px(
     if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != PIXELS:
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
         raise ValueError(f"x must be a torch.Tensor of shape (N, {PIXELS}), got {shape}")
-    _check_positive_int("num_samples", num_samples)
+    check_positive_int("num_samples", num_samples)
     generator = torch.Generator(device=x.device).manual_seed(seed)
     digits_per_chunk = max(1, 2**14 // num_samples)  # about 50 MB of logits per chunk
     was_training = model.training
@@ -168,7 +168,8 @@ def numpy_decoder(model: VAE) -> Callable[[np.ndarray], np.ndarray]:
     return decode
 
 
-def _check_positive_int(name: str, value: object) -> None:
+def check_positive_int(name: str, value: object) -> None:
+    """Raise ``ValueError: <name> must be a positive integer, got <value>`` unless it is one."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
@@ -181,4 +182,5 @@ __all__ = [
     "binarize_epoch",
     "estimate_log_px",
     "numpy_decoder",
+    "check_positive_int",
 ]
