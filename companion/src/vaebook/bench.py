@@ -200,6 +200,7 @@ def main() -> None:
     torch.manual_seed(0)
     conv_seconds = fit_epoch_seconds(ConvVAE(2), x_torch[:CONV_SUBSET], epochs=2)
     report("vaebook.torch ConvVAE + training.fit", steady(conv_seconds) * EPOCH / CONV_SUBSET, False)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up log lines
     try:
         from vaebook.keras import build_conv_vae, build_mlp_vae
     except ImportError as error:  # the keras extra is optional
