@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-CI_SRC := _build/ci/src
+CI_SRC := _ci/src
 VENDOR := book/_vendor
 CHROMIUM := /usr/bin/chromium
 
@@ -47,8 +47,9 @@ unit: data
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest tests -n 2 --ignore=tests/test_browser.py --ignore=tests/test_colab.py
 
 # Execute every chapter once, in a throw-away copy, keeping the outputs for the build.
+# (Not under _build: nbmake skips every path with a `_build` folder in it.)
 notebooks: data vendor
-	rm -rf _build/ci && mkdir -p $(CI_SRC)
+	rm -rf _ci && mkdir -p $(CI_SRC)
 	cp -r _config.yml _toc.yml book $(CI_SRC)/
 	sed -i 's/execute_notebooks: cache/execute_notebooks: "off"/' $(CI_SRC)/_config.yml
 	grep -q 'execute_notebooks: "off"' $(CI_SRC)/_config.yml
@@ -73,4 +74,4 @@ bench: data
 	$(BIN)/python -m vaebook.bench
 
 clean:
-	rm -rf _build .jupyter_cache $(VENDOR) vendor/node_modules
+	rm -rf _build _ci .jupyter_cache $(VENDOR) vendor/node_modules

@@ -2,7 +2,7 @@
 
 Runs after the strict build, on its HTML (`make browser`; not part of the quick `make unit`):
 
-    VAEBOOK_HTML=_build/ci/src/_build/html python -m pytest tests/test_browser.py
+    VAEBOOK_HTML=_ci/src/_build/html python -m pytest tests/test_browser.py
 
 For each page in `_toc.yml`: no console errors, no failed or off-machine requests (nothing
 comes from a CDN), every equation typeset by MathJax, every image loaded, no traceback in a
@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.book_pages import ROOT, colab_url, source_of, toc_documents
 
 HTML = Path(os.environ.get("VAEBOOK_HTML", ROOT / "_build" / "html")).resolve()
-# The sources that HTML was built from (<book>/_build/html), e.g. the executed copy in _build/ci/src.
+# The sources that HTML was built from (<book>/_build/html), e.g. the executed copy in _ci/src.
 SOURCE = HTML.parents[1] if (HTML.parents[1] / "_toc.yml").exists() else ROOT
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"

@@ -38,7 +38,7 @@ from tests.colab_setup import chapters
 
 KERNEL = "vaebook-colab-sim"
 CELL_TIMEOUT = 600  # seconds per cell: twice the book's own limit
-EXECUTED = ROOT / "_build" / "ci" / "src" / "book"  # `make notebooks` leaves timed copies here
+EXECUTED = ROOT / "_ci" / "src" / "book"  # `make notebooks` leaves timed copies here
 
 # Cells the test adds around a chapter's setup cell; each prints one JSON line.
 PACKAGES = """
