@@ -12,7 +12,7 @@ from vaebook.elbo import (
     log_normal_diag,
     reparameterize,
 )
-from vaebook.linear_gaussian import LinearGaussian
+from tests.test_linear_gaussian import random_model
 
 D = torch.distributions
 
@@ -104,18 +104,10 @@ def test_log_normal_diag_matches_torch_distributions():
     torch.testing.assert_close(log_normal_diag(z, mu, log_var), expected)
 
 
-def _linear_gaussian(seed=0, data_dim=6, latent_dim=2):
-    generator = torch.Generator().manual_seed(seed)
-    W = torch.randn(data_dim, latent_dim, generator=generator, dtype=torch.float64)
-    b = torch.randn(data_dim, generator=generator, dtype=torch.float64)
-    psi = 0.1 + torch.rand(data_dim, generator=generator, dtype=torch.float64)
-    return LinearGaussian(W, b, psi)
-
-
 def test_iwae_with_the_exact_posterior_is_exact_for_every_K():
     # With q = p(z|x) every weight p(x, z)/q(z|x) equals p(x), so even K = 1 is exact.
     # latent_dim = 1 makes the exact posterior a diagonal Gaussian, which log_normal_diag can hold.
-    model = _linear_gaussian(latent_dim=1)
+    model = random_model(data_dim=6, latent_dim=1)
     x, _ = model.sample(4, seed=1)
     mean, cov = model.posterior(x)
     log_var = cov.diagonal().log().expand_as(mean)
@@ -128,7 +120,7 @@ def test_iwae_with_the_exact_posterior_is_exact_for_every_K():
 
 
 def test_iwae_bound_increases_with_K_towards_log_px():
-    model = _linear_gaussian(seed=3)
+    model = random_model(seed=3, data_dim=6)
     x, _ = model.sample(3, seed=2)
     posterior_mean, cov = model.posterior(x)
     mean = posterior_mean + 0.2  # a deliberately imperfect q: shifted, too wide, diagonal
