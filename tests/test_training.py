@@ -184,3 +184,10 @@ def test_evaluate_rejects_a_bad_batch_size(pooled_digits):
 def test_default_device_is_the_cpu_without_a_gpu():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert default_device().type == expected
+
+
+@pytest.mark.parametrize("lr", [-1e-3, "0.001", None, float("nan")])
+def test_fit_rejects_a_bad_learning_rate(lr):
+    model = torch.nn.Linear(3, 1)
+    with pytest.raises(ValueError, match="lr"):
+        fit(model, lambda m, b: {"loss": m(b).pow(2).mean()}, torch.zeros(4, 3), epochs=1, lr=lr)

@@ -80,6 +80,8 @@ def fit(
     """
     _check_positive_int("epochs", epochs)
     _check_positive_int("batch_size", batch_size)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
+        raise ValueError(f"lr must be a non-negative number, got {lr!r}")
     if not isinstance(x_train, torch.Tensor):
         raise TypeError(f"x_train must be a torch.Tensor, got {type(x_train).__name__}")
     if x_val is not None and not isinstance(x_val, torch.Tensor):
