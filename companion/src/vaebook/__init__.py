@@ -1,7 +1,7 @@
 """vaebook: the companion package of the vaebook tutorial.
 
 One module per concern: ``data``, ``plots``, ``widgets``, ``training``, ``elbo``,
-``torch`` and ``keras``. Import the module you need; nothing heavy is imported here,
+``linear_gaussian``, ``torch``, ``keras``, ``bench`` and ``checks`` (argument checks). Import the module you need; nothing heavy is imported here,
 so ``import vaebook`` never pulls in torch or TensorFlow.
 """
 

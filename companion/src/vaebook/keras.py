@@ -20,6 +20,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from vaebook.checks import check_positive_int
+
 IMAGE_SIZE = 28
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
 
@@ -180,7 +182,6 @@ def build_conv_vae(latent_dim=2, seed=0):
 
 
 def _check_latent_dim_and_seed(latent_dim: object, seed: object) -> None:
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}")
+    check_positive_int("latent_dim", latent_dim)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")

@@ -18,6 +18,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
+from vaebook.checks import check_positive_int
+
 SIDE = 28
 """MNIST digits are ``SIDE x SIDE`` pixels."""
 
@@ -56,7 +58,7 @@ def image_grid(
     """
     images = _check_images("images", images)
     n = len(images)
-    _check_positive_int("ncols", ncols)
+    check_positive_int("ncols", ncols)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
     if titles is not None:
@@ -217,7 +219,7 @@ def normal_quantile_grid(n: int = 15, limit: float = 0.95) -> np.ndarray:
     ``1 - limit`` to ``limit`` (shape ``(n,)``, increasing), so each grid step holds the
     same prior mass of a standard-Normal latent dimension.
     """
-    _check_positive_int("n", n)
+    check_positive_int("n", n)
     if isinstance(limit, bool) or not isinstance(limit, Real) or not 0.5 < limit < 1.0:
         raise ValueError(f"limit must be a probability in (0.5, 1), got {limit!r}")
     probabilities = np.linspace(1.0 - limit, limit, n) if n > 1 else np.array([0.5])
@@ -321,8 +323,3 @@ def _check_strings(name: str, values: Sequence[str], n: int) -> list[str]:
     if isinstance(values, str) or len(values) != n:
         raise ValueError(f"{name} must be a list of {n} strings, got {values!r}")
     return [str(value) for value in values]
-
-
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")

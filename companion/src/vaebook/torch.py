@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.distributions import Normal
 
+from vaebook.checks import check_positive_int
 from vaebook.elbo import (
     bernoulli_log_likelihood,
     iwae_log_likelihood,
@@ -168,12 +169,6 @@ def numpy_decoder(model: VAE) -> Callable[[np.ndarray], np.ndarray]:
     return decode
 
 
-def check_positive_int(name: str, value: object) -> None:
-    """Raise ``ValueError: <name> must be a positive integer, got <value>`` unless it is one."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 __all__ = [
     "PIXELS",
     "VAE",
@@ -182,5 +177,4 @@ __all__ = [
     "binarize_epoch",
     "estimate_log_px",
     "numpy_decoder",
-    "check_positive_int",
 ]

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 import torch
 from tqdm.auto import tqdm
 
+from vaebook.checks import check_positive_int
+
 LossFn = Callable[[torch.nn.Module, torch.Tensor], Mapping[str, torch.Tensor]]
 """``loss_fn(model, batch) -> {"loss": scalar, ...}``: ``"loss"`` is minimized and
 every entry is logged as its mean over the epoch (nats per image for the VAEs)."""
@@ -35,7 +37,7 @@ def evaluate(
     Returns a dict of Python floats, one per key of ``loss_fn``'s result, each the mean
     over all ``N`` examples (batches are weighted by their size).
     """
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int("batch_size", batch_size)
     was_training = model.training
     model.eval()
     totals: dict[str, float] = {}
@@ -78,8 +80,8 @@ def fit(
     per epoch for every key of ``loss_fn`` (training values are means over the epoch
     while the weights change; validation values are computed after it).
     """
-    _check_positive_int("epochs", epochs)
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
         raise ValueError(f"lr must be a non-negative number, got {lr!r}")
     if not isinstance(x_train, torch.Tensor):
@@ -123,8 +125,3 @@ def fit(
     finally:
         torch.set_flush_denormal(False)
     return history
-
-
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")

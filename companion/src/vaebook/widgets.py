@@ -19,6 +19,8 @@ from numbers import Real
 import ipywidgets as widgets
 import numpy as np
 
+from vaebook.checks import check_positive_int
+
 SIDE = 28
 """MNIST digits are ``SIDE x SIDE`` pixels."""
 
@@ -49,8 +51,8 @@ class LatentSliders(widgets.VBox):
     ) -> None:
         if not callable(decode):
             raise TypeError(f"decode must be a callable z -> images, got {type(decode).__name__}")
-        _check_positive_int("latent_dim", latent_dim)
-        _check_positive_int("scale", scale)
+        check_positive_int("latent_dim", latent_dim)
+        check_positive_int("scale", scale)
         if isinstance(limit, bool) or not isinstance(limit, Real) or not limit > 0:
             raise ValueError(f"limit must be a positive number, got {limit!r}")
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -169,7 +171,7 @@ def png_bytes(image: np.ndarray, *, scale: int = 1) -> bytes:
     image = np.asarray(image, dtype=np.float64)
     if image.ndim != 2:
         raise ValueError(f"image must have shape (height, width), got {image.shape}")
-    _check_positive_int("scale", scale)
+    check_positive_int("scale", scale)
     pixels = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
     pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)
     height, width = pixels.shape
@@ -186,8 +188,3 @@ def png_bytes(image: np.ndarray, *, scale: int = 1) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
         + chunk(b"IEND", b"")
     )
-
-
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
