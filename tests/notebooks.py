@@ -11,11 +11,6 @@ from pathlib import Path
 BOOK = Path(__file__).resolve().parents[1] / "book"
 
 
-def chapters() -> list[Path]:
-    """Every chapter notebook in ``book/``, in file-name order."""
-    return sorted(BOOK.glob("*.ipynb"))
-
-
 def code_cells(notebook: Path) -> list[str]:
     """The source of each code cell of ``notebook``."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))

@@ -16,6 +16,7 @@ import pytest
 
 from tests.book_pages import ROOT, colab_url, config, source_of, toc_chapters, toc_documents
 from tests.colab_setup import TAGS, chapters, is_stamped, setup_cell_source, stamp
+from tests.notebooks import code_cells
 
 CHAPTERS = chapters()
 ids = [nb.name for nb in CHAPTERS]
@@ -28,10 +29,6 @@ def read(notebook: Path) -> nbformat.NotebookNode:
 
 def markdown(notebook: Path) -> str:
     return "\n\n".join(c.source for c in read(notebook).cells if c.cell_type == "markdown")
-
-
-def code_cells(notebook: Path) -> list[nbformat.NotebookNode]:
-    return [c for c in read(notebook).cells if c.cell_type == "code"]
 
 
 # ---------------------------------------------------------------- the table of contents
@@ -93,13 +90,13 @@ def test_first_cell_is_the_current_colab_setup_cell(notebook: Path):
 def test_second_code_cell_imports_and_third_sets_upper_case_constants(notebook: Path):
     cells = code_cells(notebook)
     assert len(cells) >= 3, f"{notebook.name} needs setup, imports and constants cells"
-    imports = ast.parse(cells[1].source).body
+    imports = ast.parse(cells[1]).body
     # Imports, and the environment variables that must be set before one (KERAS_BACKEND).
     allowed = [isinstance(s, (ast.Import, ast.ImportFrom)) or "os.environ" in ast.unparse(s) for s in imports]
     assert imports and all(allowed), (
         f"{notebook.name}: the second code cell must hold the imports only"
     )
-    assignments = [s for s in ast.parse(cells[2].source).body if isinstance(s, (ast.Assign, ast.AnnAssign))]
+    assignments = [s for s in ast.parse(cells[2]).body if isinstance(s, (ast.Assign, ast.AnnAssign))]
     names = [t.id for s in assignments
              for t in (s.targets if isinstance(s, ast.Assign) else [s.target]) if isinstance(t, ast.Name)]
     assert names, f"{notebook.name}: the third code cell must set the chapter's constants"
