@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CI_SRC := _ci/src
+# make bench: timed epochs per contender
+ROUNDS ?= 3
 VENDOR := book/_vendor
 CHROMIUM := /usr/bin/chromium
 
@@ -71,7 +73,7 @@ colab: data
 	$(BIN)/python -m pytest tests/test_colab.py
 
 bench: data
-	$(BIN)/python -m vaebook.bench
+	$(BIN)/python -m vaebook.bench --rounds $(ROUNDS)
 
 clean:
 	rm -rf _build _ci .jupyter_cache $(VENDOR) vendor/node_modules

@@ -1,44 +1,50 @@
-"""How fast the book's VAEs train here, against the machine's matrix-multiply floor.
+"""How fast the book's VAEs train here, against the machine's floor and the public examples.
 
-Run ``python -m vaebook.bench`` (``make bench``); it takes one to two minutes and prints
-one table. What it measures, all in the same run:
+Run ``python -m vaebook.bench`` (``make bench``); it takes about three minutes and prints
+one table. The contenders, each trained with batch 128 and Adam 1e-3:
 
-- the GEMM floor: the 12 matrix products of one training step of the 784-400-20 MLP VAE
-  at batch 128 (for each of its four layers - encoder, the two heads side by side as one
-  400 x 40 product, decoder hidden, decoder output - the forward product, the weight
-  gradient and the input gradient), timed alone; times 60,000 / 128 steps it is the
-  fastest an epoch could possibly be;
-- a reference loop written in the style of pytorch/examples' VAE (``DataLoader`` over a
-  ``TensorDataset``, a copy per batch, sigmoid outputs and ``F.binary_cross_entropy``);
-- :func:`vaebook.training.fit` with :class:`vaebook.torch.VAE` and ``ConvVAE``;
-- :mod:`vaebook.keras`'s MLP and convolutional VAEs (``compile(Adam(1e-3))``, ``fit``
-  with batch 128) - skipped with a note if Keras is not installed.
+- pytorch/examples' MLP VAE as that example runs it (torchvision's per-digit data path),
+  and the same loop reading an in-memory ``TensorDataset`` (see
+  :mod:`vaebook.reference_loops`);
+- :func:`vaebook.training.fit` with :class:`vaebook.torch.VAE` (784-400-20) and ``ConvVAE``;
+- keras.io's convolutional VAE, and :mod:`vaebook.keras`'s MLP and convolutional VAEs
+  compiled as chapter 5 compiles them (``steps_per_execution=16``) - skipped with a note
+  if Keras is not installed.
 
-Each row gives seconds per epoch of 60,000 digits, images per second and, for the MLP,
-the fraction of the GEMM floor it reaches (floor seconds / measured seconds). Epoch
-times of the convolutional models are measured on the first 15,360 digits and scaled
-to 60,000. Timings depend on what else the machine runs: the load average is printed.
+The GEMM floor is the fastest an MLP epoch could be: the 12 matrix products of one
+training step of the 784-400-20 VAE (for each of its four layers - encoder, the two
+heads side by side as one 400 x 40 product, decoder hidden, decoder output - the forward
+product, the weight gradient and the input gradient), timed alone, times 60,000 / 128.
+
+This machine's speed drifts by up to 1.5x within minutes, so nothing is compared across
+time: after one warm-up epoch each, the contenders take turns for ``--rounds`` rounds of
+one epoch each, the floor is measured again just before every epoch, and each ratio
+(fraction of the floor, speed-up over the reference) is the median of per-round ratios.
+Convolutional epochs are measured on the first 7,680 digits and scaled to 60,000.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from vaebook.data import load_mnist
-from vaebook.torch import VAE, ConvVAE, binarize_epoch, vae_loss
+from vaebook.reference_loops import ExamplesVAE, keras_io_epoch_runner, pytorch_examples_epoch_runner
+from vaebook.torch import VAE, ConvVAE, binarize_epoch, numpy_decoder, vae_loss
 from vaebook.training import fit
 
 BATCH_SIZE = 128
 EPOCH = 60_000  # digits per epoch
-CONV_SUBSET = 15_360  # 120 batches: enough for a steady per-step time of the conv models
+CONV_SUBSET = 7_680  # 60 batches: enough for a steady per-step time of the conv models
 MLP_LAYERS = [(784, 400), (400, 40), (20, 400), (400, 784)]  # (inputs, outputs) per GEMM layer
+KERAS_STEPS_PER_EXECUTION = 16  # as chapter 5 compiles its models
 
 
 def gemm_step_seconds(*, batch_size: int = BATCH_SIZE, repeats: int = 300) -> float:
@@ -80,147 +86,164 @@ def gemm_flops_per_step(batch_size: int = BATCH_SIZE) -> int:
     return sum(3 * 2 * batch_size * n_in * n_out for n_in, n_out in MLP_LAYERS)
 
 
-class ReferenceVAE(nn.Module):
-    """The VAE of pytorch/examples (vae/main.py), written the way that example writes it."""
+def fit_epoch_runner(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], float]:
+    """One epoch of :func:`vaebook.training.fit` per call (dynamic binarization included).
 
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(784, 400)
-        self.fc21 = nn.Linear(400, 20)
-        self.fc22 = nn.Linear(400, 20)
-        self.fc3 = nn.Linear(20, 400)
-        self.fc4 = nn.Linear(400, 784)
+    One fused Adam optimizer carries over between calls, as within one ``fit``; each
+    call uses a new seed, so every epoch has its own batch order and binarization.
+    """
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    epochs_done = 0
 
-    def encode(self, x):
-        h1 = F.relu(self.fc1(x))
-        return self.fc21(h1), self.fc22(h1)
+    def train_one_epoch() -> float:
+        nonlocal epochs_done
+        epochs_done += 1
+        history = fit(
+            model, vae_loss, x, epochs=1, seed=epochs_done, optimizer=optimizer,
+            transform=binarize_epoch, progress=False,
+        )
+        return history["seconds"][0]
 
-    def reparameterize(self, mu, logvar):
-        std = torch.exp(0.5 * logvar)
-        eps = torch.randn_like(std)
-        return mu + eps * std
-
-    def decode(self, z):
-        h3 = F.relu(self.fc3(z))
-        return torch.sigmoid(self.fc4(h3))
-
-    def forward(self, x):
-        mu, logvar = self.encode(x.view(-1, 784))
-        z = self.reparameterize(mu, logvar)
-        return self.decode(z), mu, logvar
+    return train_one_epoch
 
 
-def reference_loss(recon_x, x, mu, logvar):
-    """pytorch/examples' loss: BCE on sigmoid outputs plus KL, summed over the batch."""
-    bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
-    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-    return bce + kld
-
-
-def reference_epoch_seconds(images01: np.ndarray, *, epochs: int) -> list[float]:
-    """Seconds per epoch of the pytorch/examples-style loop on grey digits (N, 1, 28, 28)."""
-    device = torch.device("cpu")
-    dataset = torch.utils.data.TensorDataset(
-        torch.from_numpy(images01[:, None]), torch.zeros(len(images01))
-    )
-    train_loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True)
-    torch.manual_seed(0)
-    model = ReferenceVAE().to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    seconds = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        model.train()
-        train_loss = 0
-        for data, _ in train_loader:
-            data = data.to(device)
-            optimizer.zero_grad()
-            recon_batch, mu, logvar = model(data)
-            loss = reference_loss(recon_batch, data, mu, logvar)
-            loss.backward()
-            train_loss += loss.item()
-            optimizer.step()
-        seconds.append(time.perf_counter() - start)
-    return seconds
-
-
-def fit_epoch_seconds(model: nn.Module, x: torch.Tensor, *, epochs: int) -> list[float]:
-    """Seconds per epoch of :func:`vaebook.training.fit` with dynamic binarization."""
-    history = fit(model, vae_loss, x, epochs=epochs, transform=binarize_epoch, progress=False)
-    return history["seconds"]
-
-
-def keras_epoch_seconds(model, x: np.ndarray, *, epochs: int) -> list[float]:
-    """Seconds per epoch of Keras's ``fit`` (compile with Adam(1e-3), batch 128)."""
+def keras_epoch_runner(model, x: np.ndarray) -> Callable[[], float]:
+    """One epoch of Keras's ``fit`` per call, for a :mod:`vaebook.keras` VAE."""
     import keras
 
-    class EpochTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=KERAS_STEPS_PER_EXECUTION
+    )
 
-        def on_epoch_end(self, epoch, logs=None):
-            seconds.append(time.perf_counter() - self.start)
+    def train_one_epoch() -> float:
+        start = time.perf_counter()
+        model.fit(x, epochs=1, batch_size=BATCH_SIZE, verbose=0)
+        return time.perf_counter() - start
 
-    seconds: list[float] = []
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    model.fit(x, epochs=epochs, batch_size=BATCH_SIZE, verbose=0, callbacks=[EpochTimer()])
-    return seconds
-
-
-def steady(seconds: list[float]) -> float:
-    """Typical epoch time: the median of all epochs but the first (warm-up, tracing)."""
-    return statistics.median(seconds[1:] if len(seconds) > 1 else seconds)
+    return train_one_epoch
 
 
-def main() -> None:
-    images, _ = load_mnist("train", scaled=True)
-    x_flat = images.reshape(len(images), -1)
-    x_torch = torch.from_numpy(x_flat)
+def slider_update_ms(model: VAE, *, updates: int = 50) -> float:
+    """Milliseconds per slider move of :func:`vaebook.widgets.latent_sliders` (decode + PNG)."""
+    from vaebook.widgets import latent_sliders
+
+    sliders = latent_sliders(numpy_decoder(model), model.mu.out_features)
+    start = time.perf_counter()
+    for value in np.linspace(-2.0, 2.0, updates):
+        sliders.sliders[0].value = float(value)
+    return (time.perf_counter() - start) / updates * 1e3
+
+
+@dataclass
+class Contender:
+    """One training implementation: ``run_epoch()`` trains one epoch over ``digits`` digits."""
+
+    name: str
+    run_epoch: Callable[[], float]
+    digits: int
+    mlp: bool  # the 784-400-20 MLP, whose epoch has a GEMM floor
+    versus: Contender | None = None  # the reference its speed-up is measured against
+    seconds: list[float] = field(default_factory=list)  # per 60,000 digits, one per round
+    floors: list[float] = field(default_factory=list)  # floor measured just before each
+
+    def time_epoch(self) -> float:
+        return self.run_epoch() * EPOCH / self.digits
+
+
+def contenders(images: np.ndarray, labels: np.ndarray) -> list[Contender]:
+    """Everything the benchmark races, each with the reference it is compared with."""
+    grey = images.reshape(len(images), -1).astype(np.float32) / 255
+    x_torch = torch.from_numpy(grey)
+    torch.manual_seed(0)
+    examples = Contender("pytorch/examples VAE (reference)", pytorch_examples_epoch_runner(ExamplesVAE(), images, labels), EPOCH, True)
+    racers = [
+        examples,
+        Contender("  same loop, TensorDataset", pytorch_examples_epoch_runner(ExamplesVAE(), images, labels, in_memory=True), EPOCH, True, examples),
+        Contender("vaebook.torch VAE + training.fit", fit_epoch_runner(VAE(20), x_torch), EPOCH, True, examples),
+        Contender("vaebook.torch ConvVAE + training.fit", fit_epoch_runner(ConvVAE(2), x_torch[:CONV_SUBSET]), CONV_SUBSET, False),
+    ]
+    try:
+        import keras
+
+        from vaebook.keras import build_conv_vae, build_mlp_vae
+    except ImportError as error:  # the keras extra is optional
+        print(f"Keras rows skipped: {error}")
+        return racers
+    keras_io = None
+    if keras.backend.backend() == "tensorflow":
+        conv_digits = grey[:CONV_SUBSET].reshape(-1, 28, 28, 1)
+        keras_io = Contender("keras.io conv VAE (reference)", keras_io_epoch_runner(conv_digits), CONV_SUBSET, False)
+        racers.append(keras_io)
+        racers[3].versus = keras_io  # the same convolutional model, in PyTorch
+    else:
+        print(f"keras.io row skipped: it needs the TensorFlow backend, not {keras.backend.backend()}")
+    return racers + [
+        Contender("vaebook.keras MLP VAE", keras_epoch_runner(build_mlp_vae(20, seed=0), grey), EPOCH, True, examples),
+        Contender("vaebook.keras conv VAE", keras_epoch_runner(build_conv_vae(2, seed=0), grey[:CONV_SUBSET]), CONV_SUBSET, False, keras_io),
+    ]
+
+
+def race(racers: list[Contender], rounds: int) -> float:
+    """Warm each contender up, then time one epoch each per round, the floor before each.
+
+    Returns the best floor seen, in seconds per epoch.
+    """
+    for contender in racers:
+        contender.time_epoch()  # warm-up: tracing, first allocations
+        print(f"  warmed up {contender.name.strip()}", flush=True)
+    best_floor = float("inf")
+    for round_number in range(1, rounds + 1):
+        for contender in racers:
+            floor = gemm_step_seconds(repeats=50) * EPOCH / BATCH_SIZE
+            best_floor = min(best_floor, floor)
+            contender.floors.append(floor)
+            contender.seconds.append(contender.time_epoch())
+        print(f"  round {round_number}/{rounds} done", flush=True)
+    return best_floor
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m vaebook.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="timed epochs per contender (default 3)")
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be a positive integer, got {args.rounds}")
+
+    images, labels = load_mnist("train")
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
         f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)"
     )
-
-    step = gemm_step_seconds()
-    floor = step * EPOCH / BATCH_SIZE
+    racers = contenders(images, labels)
+    best_floor = race(racers, args.rounds)
+    step = best_floor * BATCH_SIZE / EPOCH
     print(
-        f"GEMM floor: the 12 matmuls of one 784-400-20 step at batch {BATCH_SIZE} run at "
+        f"\nGEMM floor: the 12 matmuls of one 784-400-20 step at batch {BATCH_SIZE}, at best "
         f"{gemm_flops_per_step() / step / 1e9:.0f} GFLOP/s -> {step * 1e3:.2f} ms per step, "
-        f"{floor:.2f} s per epoch of {EPOCH:,} digits"
+        f"{best_floor:.2f} s per epoch of {EPOCH:,} digits"
     )
-    rows: list[tuple[str, float, bool]] = []  # (name, seconds per epoch, is the MLP)
-
-    def report(name: str, epoch_seconds: float, mlp: bool) -> None:
-        rows.append((name, epoch_seconds, mlp))
-        print(f"  measured {name}: {epoch_seconds:.2f} s per epoch", flush=True)
-
-    report("reference loop (pytorch/examples style)", steady(reference_epoch_seconds(images, epochs=3)), True)
-    torch.manual_seed(0)
-    report("vaebook.torch VAE + training.fit", steady(fit_epoch_seconds(VAE(20), x_torch, epochs=3)), True)
-    torch.manual_seed(0)
-    conv_seconds = fit_epoch_seconds(ConvVAE(2), x_torch[:CONV_SUBSET], epochs=2)
-    report("vaebook.torch ConvVAE + training.fit", steady(conv_seconds) * EPOCH / CONV_SUBSET, False)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up log lines
-    try:
-        from vaebook.keras import build_conv_vae, build_mlp_vae
-    except ImportError as error:  # the keras extra is optional
-        print(f"  Keras rows skipped: {error}")
-    else:
-        report("vaebook.keras MLP VAE", steady(keras_epoch_seconds(build_mlp_vae(20, seed=0), x_flat, epochs=3)), True)
-        conv = keras_epoch_seconds(build_conv_vae(2, seed=0), x_flat[:CONV_SUBSET], epochs=2)
-        report("vaebook.keras conv VAE", steady(conv) * EPOCH / CONV_SUBSET, False)
-
-    reference = rows[0][1]
-    print()
-    print(f"{'model':42s} {'s/epoch':>8s} {'images/s':>9s} {'of floor':>9s} {'vs ref':>7s}")
-    for name, seconds, mlp in rows:
-        share = f"{floor / seconds:8.0%}" if mlp else f"{'-':>8s}"
-        speedup = f"{reference / seconds:6.2f}x" if mlp else f"{'-':>7s}"
-        print(f"{name:42s} {seconds:8.2f} {EPOCH / seconds:9,.0f} {share:>9s} {speedup:>7s}")
+    print(f"\n{'model':40s} {'s/epoch':>8s} {'images/s':>9s} {'of floor':>9s} {'speed-up':>9s}")
+    for contender in racers:
+        seconds = statistics.median(contender.seconds)
+        base = contender.versus
+        share = (
+            f"{statistics.median(f / s for f, s in zip(contender.floors, contender.seconds)):8.0%}"
+            if contender.mlp else f"{'-':>8s}"
+        )
+        speedup = (
+            f"{statistics.median(b / s for b, s in zip(base.seconds, contender.seconds)):8.2f}x"
+            if base is not None else f"{'-':>9s}"
+        )
+        print(f"{contender.name:40s} {seconds:8.2f} {EPOCH / seconds:9,.0f} {share:>9s} {speedup:>9s}")
     print(
-        "\nTargets (idle machine): vaebook.torch VAE at >= 55% of the GEMM floor and >= 1.7x "
-        "the reference loop;\nvaebook.keras conv VAE no slower per epoch than keras.io's conv "
-        f"VAE (about 17-19 s here).\nload average now {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
+        "\nspeed-up: median over rounds of the reference's epoch time over this row's; MLP rows"
+        "\nagainst pytorch/examples, convolutional rows against keras.io's conv VAE."
+    )
+    print(f"slider update (decode + PNG of one digit, 784-400-20 VAE): {slider_update_ms(VAE(20)):.1f} ms")
+    print(
+        "Targets: vaebook.torch VAE at >= 55% of the GEMM floor and >= 1.7x pytorch/examples; "
+        "vaebook.keras conv VAE\nno slower per epoch than keras.io's; slider update <= 30 ms."
+        f"\nload average now {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
 
 

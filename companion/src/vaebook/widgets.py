@@ -11,13 +11,13 @@ state renders in the static book. It takes a plain ``decode(z) -> images`` funct
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from collections.abc import Callable
 from numbers import Real
 
 import ipywidgets as widgets
 import numpy as np
+import PIL.Image
 
 from vaebook.checks import check_positive_int
 
@@ -166,7 +166,7 @@ def latent_sliders(
 
 
 def png_bytes(image: np.ndarray, *, scale: int = 1) -> bytes:
-    """Encode a grey image (h, w) in [0, 1] as 8-bit PNG bytes, each pixel a
+    """Encode a grey image (h, w) in [0, 1] as 8-bit PNG bytes (Pillow), each pixel a
     ``scale x scale`` block (0 black, 1 white)."""
     image = np.asarray(image, dtype=np.float64)
     if image.ndim != 2:
@@ -174,17 +174,6 @@ def png_bytes(image: np.ndarray, *, scale: int = 1) -> bytes:
     check_positive_int("scale", scale)
     pixels = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
     pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)
-    height, width = pixels.shape
-    rows = np.hstack([np.zeros((height, 1), np.uint8), pixels])  # filter byte 0 per row
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
-        + chunk(b"IEND", b"")
-    )
+    buffer = io.BytesIO()
+    PIL.Image.fromarray(pixels).save(buffer, format="PNG")  # 2-D uint8: greyscale ("L")
+    return buffer.getvalue()
