@@ -19,6 +19,7 @@ from vaebook.bench import (
     gemm_flops_per_step,
     gemm_step_seconds,
     main,
+    median_and_range,
     race,
 )
 from vaebook.data import load_mnist
@@ -125,3 +126,8 @@ def test_race_times_every_contender_once_per_round_with_a_floor_before_each():
 def test_main_rejects_a_non_positive_number_of_rounds():
     with pytest.raises(SystemExit):
         main(["--rounds", "0"])
+
+
+def test_ratios_are_reported_as_median_and_range():
+    assert median_and_range([0.5, 0.61, 0.55], "{:.0%}") == "55% (50%-61%)"
+    assert median_and_range([2.0], "{:.2f}x") == "2.00x (2.00x-2.00x)"

@@ -202,6 +202,12 @@ def race(racers: list[Contender], rounds: int) -> float:
     return best_floor
 
 
+def median_and_range(values: list[float], style: str) -> str:
+    """``"median (lowest-highest)"`` of per-round ratios, each written with ``style``."""
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{style.format(mid)} ({style.format(low)}-{style.format(high)})"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m vaebook.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="timed epochs per contender (default 3)")
@@ -222,22 +228,20 @@ def main(argv: list[str] | None = None) -> None:
         f"{gemm_flops_per_step() / step / 1e9:.0f} GFLOP/s -> {step * 1e3:.2f} ms per step, "
         f"{best_floor:.2f} s per epoch of {EPOCH:,} digits"
     )
-    print(f"\n{'model':40s} {'s/epoch':>8s} {'images/s':>9s} {'of floor':>9s} {'speed-up':>9s}")
+    print(f"\n{'model':38s} {'s/epoch':>7s} {'images/s':>8s} {'of floor':>13s} {'speed-up':>19s}")
     for contender in racers:
         seconds = statistics.median(contender.seconds)
-        base = contender.versus
-        share = (
-            f"{statistics.median(f / s for f, s in zip(contender.floors, contender.seconds)):8.0%}"
-            if contender.mlp else f"{'-':>8s}"
-        )
-        speedup = (
-            f"{statistics.median(b / s for b, s in zip(base.seconds, contender.seconds)):8.2f}x"
-            if base is not None else f"{'-':>9s}"
-        )
-        print(f"{contender.name:40s} {seconds:8.2f} {EPOCH / seconds:9,.0f} {share:>9s} {speedup:>9s}")
+        share = speedup = "-"
+        if contender.mlp:
+            share = median_and_range([f / s for f, s in zip(contender.floors, contender.seconds)], "{:.0%}")
+        if contender.versus is not None:
+            ratios = [b / s for b, s in zip(contender.versus.seconds, contender.seconds)]
+            speedup = median_and_range(ratios, "{:.2f}x")
+        print(f"{contender.name:38s} {seconds:7.2f} {EPOCH / seconds:8,.0f} {share:>13s} {speedup:>19s}")
     print(
-        "\nspeed-up: median over rounds of the reference's epoch time over this row's; MLP rows"
-        "\nagainst pytorch/examples, convolutional rows against keras.io's conv VAE."
+        "\nof floor: floor seconds / epoch seconds; speed-up: the reference's epoch seconds / this"
+        "\nrow's (MLP rows against pytorch/examples, convolutional rows against keras.io's conv"
+        "\nVAE). Both are per-round ratios: the median, and in brackets the lowest and highest."
     )
     print(f"slider update (decode + PNG of one digit, 784-400-20 VAE): {slider_update_ms(VAE(20)):.1f} ms")
     print(
