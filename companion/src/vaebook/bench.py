@@ -155,13 +155,24 @@ def contenders(images: np.ndarray, labels: np.ndarray) -> list[Contender]:
     grey = images.reshape(len(images), -1).astype(np.float32) / 255
     x_torch = torch.from_numpy(grey)
     torch.manual_seed(0)
-    examples = Contender("pytorch/examples VAE (reference)", pytorch_examples_epoch_runner(ExamplesVAE(), images, labels), EPOCH, True)
-    racers = [
-        examples,
-        Contender("  same loop, TensorDataset", pytorch_examples_epoch_runner(ExamplesVAE(), images, labels, in_memory=True), EPOCH, True, examples),
-        Contender("vaebook.torch VAE + training.fit", fit_epoch_runner(VAE(20), x_torch), EPOCH, True, examples),
-        Contender("vaebook.torch ConvVAE + training.fit", fit_epoch_runner(ConvVAE(2), x_torch[:CONV_SUBSET]), CONV_SUBSET, False),
-    ]
+    examples = Contender(
+        "pytorch/examples VAE (reference)",
+        pytorch_examples_epoch_runner(ExamplesVAE(), images, labels), EPOCH, mlp=True,
+    )
+    examples_in_memory = Contender(
+        "  same loop, TensorDataset",
+        pytorch_examples_epoch_runner(ExamplesVAE(), images, labels, in_memory=True),
+        EPOCH, mlp=True, versus=examples,
+    )
+    torch_mlp = Contender(
+        "vaebook.torch VAE + training.fit", fit_epoch_runner(VAE(20), x_torch),
+        EPOCH, mlp=True, versus=examples,
+    )
+    torch_conv = Contender(
+        "vaebook.torch ConvVAE + training.fit", fit_epoch_runner(ConvVAE(2), x_torch[:CONV_SUBSET]),
+        CONV_SUBSET, mlp=False,
+    )
+    racers = [examples, examples_in_memory, torch_mlp, torch_conv]
     try:
         import keras
 
@@ -172,15 +183,22 @@ def contenders(images: np.ndarray, labels: np.ndarray) -> list[Contender]:
     keras_io = None
     if keras.backend.backend() == "tensorflow":
         conv_digits = grey[:CONV_SUBSET].reshape(-1, 28, 28, 1)
-        keras_io = Contender("keras.io conv VAE (reference)", keras_io_epoch_runner(conv_digits), CONV_SUBSET, False)
+        keras_io = Contender(
+            "keras.io conv VAE (reference)", keras_io_epoch_runner(conv_digits), CONV_SUBSET, mlp=False
+        )
+        torch_conv.versus = keras_io  # the same convolutional model, in PyTorch
         racers.append(keras_io)
-        racers[3].versus = keras_io  # the same convolutional model, in PyTorch
     else:
         print(f"keras.io row skipped: it needs the TensorFlow backend, not {keras.backend.backend()}")
-    return racers + [
-        Contender("vaebook.keras MLP VAE", keras_epoch_runner(build_mlp_vae(20, seed=0), grey), EPOCH, True, examples),
-        Contender("vaebook.keras conv VAE", keras_epoch_runner(build_conv_vae(2, seed=0), grey[:CONV_SUBSET]), CONV_SUBSET, False, keras_io),
-    ]
+    keras_mlp = Contender(
+        "vaebook.keras MLP VAE", keras_epoch_runner(build_mlp_vae(20, seed=0), grey),
+        EPOCH, mlp=True, versus=examples,
+    )
+    keras_conv = Contender(
+        "vaebook.keras conv VAE", keras_epoch_runner(build_conv_vae(2, seed=0), grey[:CONV_SUBSET]),
+        CONV_SUBSET, mlp=False, versus=keras_io,
+    )
+    return racers + [keras_mlp, keras_conv]
 
 
 def race(racers: list[Contender], rounds: int) -> float:
