@@ -109,6 +109,13 @@ def test_binarize_epoch_draws_bernoulli_pixels_from_the_generator(digits):
     assert abs(first.mean().item() - x.mean().item()) < 0.002  # E[pixel] = grey level
 
 
+def test_binarize_epoch_makes_the_draws_of_torch_bernoulli(digits):
+    """u < x with torch.rand gives bit for bit what torch.bernoulli draws from the same generator."""
+    x, _ = digits
+    ours = binarize_epoch(x, torch.Generator().manual_seed(3))
+    torch.testing.assert_close(ours, torch.bernoulli(x, generator=torch.Generator().manual_seed(3)), rtol=0, atol=0)
+
+
 def short_run(digits, seed):
     x_train, x_test = digits
     torch.manual_seed(seed)  # initial weights
