@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from vaebook.bench import (
     BATCH_SIZE,
@@ -21,6 +20,7 @@ from vaebook.bench import (
     main,
     median_and_range,
     race,
+    training_share_of_floor,
 )
 from vaebook.data import load_mnist
 from vaebook.elbo import bernoulli_log_likelihood, kl_diag_gaussian
@@ -56,10 +56,9 @@ def test_torchvision_style_dataset_gives_totensor_output(train_digits):
     assert image.dtype == torch.float32 and image.shape == (1, 28, 28)
     np.testing.assert_array_equal(image[0].numpy(), images[3].astype(np.float32) / 255)
     assert isinstance(label, int) and label == labels[3]
-    assert Image.fromarray(images[3]).mode == "L"  # the greyscale image torchvision makes
 
 
-def test_examples_loss_is_the_books_negative_elbo_summed_over_the_batch(train_digits):
+def test_examples_loss_is_the_books_negative_elbo_summed_over_the_batch():
     """pytorch/examples' loss (BCE on sigmoid outputs, summed) is B times the book's -ELBO."""
     images, _ = load_mnist("test", binarize=True, seed=0, subset=BATCH_SIZE)
     x = torch.from_numpy(images.reshape(-1, 784)).double()
@@ -105,22 +104,41 @@ def test_fit_runner_continues_training_the_same_model(train_digits):
     assert any(not torch.equal(a, p) for a, p in zip(after_one, model.parameters()))
 
 
-def test_race_times_every_contender_once_per_round_with_a_floor_before_each():
-    calls = []
+def test_race_rotates_the_order_and_measures_the_floor_before_each_epoch(monkeypatch):
+    events = []
+    floors = iter([1.0, 2.0, 3.0, 4.0])  # floor seconds per step, in the order measured
+    monkeypatch.setattr(
+        "vaebook.bench.gemm_step_seconds",
+        lambda repeats: events.append("floor") or next(floors) * BATCH_SIZE / 60_000,
+    )
 
     def runner(name):
         def run_epoch():
-            calls.append(name)
+            events.append(name)
             return 0.5
 
         return run_epoch
 
     racers = [Contender("a", runner("a"), 60_000, True), Contender("b", runner("b"), 30_000, False)]
     best_floor = race(racers, rounds=2)
-    assert calls == ["a", "b", "a", "b", "a", "b"]  # one warm-up each, then rounds in turn
+    # one warm-up each, then round 1 as listed and round 2 rotated, a floor before each epoch
+    assert events == ["a", "b", "floor", "a", "floor", "b", "floor", "b", "floor", "a"]
     assert racers[0].seconds == [0.5, 0.5]
-    assert racers[1].seconds == [1.0, 1.0]  # scaled to 60,000 digits
-    assert len(racers[0].floors) == 2 and best_floor == min(racers[0].floors + racers[1].floors)
+    assert racers[1].seconds == [1.0, 1.0]  # 30,000 digits in 0.5 s: 1 s per 60,000
+    assert racers[0].floors == pytest.approx([1.0, 4.0]) and racers[1].floors == pytest.approx([2.0, 3.0])
+    assert best_floor == pytest.approx(1.0)
+
+
+def test_speedup_compares_fractions_of_the_floor_within_each_round():
+    """A machine twice as slow in round 2 (floors and epochs both doubled) changes no ratio."""
+    reference = Contender("ref", lambda: 0.0, 60_000, True, seconds=[4.0, 8.0], floors=[1.0, 2.0])
+    ours = Contender("ours", lambda: 0.0, 60_000, True, reference, seconds=[2.0, 4.0], floors=[1.0, 2.0])
+    assert ours.floor_fractions() == [0.5, 0.5]
+    assert ours.speedups() == [2.0, 2.0]
+
+
+def test_training_computes_all_but_the_first_layers_input_gradient():
+    assert training_share_of_floor() == pytest.approx((500_121_600 - 2 * 128 * 784 * 400) / 500_121_600)
 
 
 def test_main_rejects_a_non_positive_number_of_rounds():

@@ -13,6 +13,9 @@ Each is written the way its source writes it, so the benchmark times their code,
   custom ``train_step`` under ``tf.GradientTape``, sigmoid outputs and
   ``keras.losses.binary_crossentropy`` on grey digits of shape (28, 28, 1), Adam with its
   default learning rate (1e-3), batch 128. TensorFlow backend only, as in the example.
+  Written after the Keras 3 version of the page (``keras.ops``, a ``SeedGenerator`` in
+  the sampling layer); the example trains on all 70,000 digits (train and test joined),
+  the benchmark on the digits it is given.
 
 Neither is used by the book. Each ``*_epoch_runner`` builds its model once and returns
 a function that trains one epoch over the digits it was given and returns the seconds.
@@ -146,7 +149,8 @@ def pytorch_examples_epoch_runner(
 def keras_io_epoch_runner(images01: np.ndarray) -> Callable[[], float]:
     """keras.io's convolutional VAE: ``vae.fit(digits, epochs=1, batch_size=128)``, timed.
 
-    images01: grey digits in [0, 1], float32 (N, 28, 28, 1), as the example prepares them.
+    images01: grey digits in [0, 1], float32 (N, 28, 28, 1), prepared as the example
+        prepares its 70,000 (the benchmark passes a subset of the training digits).
     Needs the TensorFlow backend (the example's ``train_step`` uses ``tf.GradientTape``).
     """
     import keras
