@@ -17,6 +17,7 @@ from vaebook.bench import (
     fit_epoch_runner,
     gemm_flops_per_step,
     gemm_step_seconds,
+    keras_epoch_runner,
     main,
     median_and_range,
     race,
@@ -28,6 +29,7 @@ from vaebook.reference_loops import (
     ExamplesVAE,
     TorchvisionStyleMNIST,
     examples_loss,
+    keras_io_vae,
     pytorch_examples_epoch_runner,
 )
 from vaebook.torch import VAE
@@ -149,3 +151,15 @@ def test_main_rejects_a_non_positive_number_of_rounds():
 def test_ratios_are_reported_as_median_and_range():
     assert median_and_range([0.5, 0.61, 0.55], "{:.0%}") == "55% (50%-61%)"
     assert median_and_range([2.0], "{:.2f}x") == "2.00x (2.00x-2.00x)"
+
+
+def test_keras_runner_trains_keras_ios_vae_on_real_digits(train_digits):
+    """keras.io's model compiles, trains one epoch through the runner and changes its weights."""
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("keras.io's train_step needs the TensorFlow backend")
+    images, _ = train_digits
+    vae = keras_io_vae()
+    before = [w.copy() for w in vae.get_weights()]
+    assert keras_epoch_runner(vae, images[..., None].astype(np.float32) / 255)() > 0
+    assert all(not np.array_equal(a, b) for a, b in zip(before, vae.get_weights()) if a.ndim > 1)

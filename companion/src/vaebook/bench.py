@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 from vaebook.data import load_mnist
-from vaebook.reference_loops import ExamplesVAE, keras_io_epoch_runner, pytorch_examples_epoch_runner
+from vaebook.reference_loops import ExamplesVAE, keras_io_vae, pytorch_examples_epoch_runner
 from vaebook.torch import VAE, ConvVAE, binarize_epoch, numpy_decoder, vae_loss
 from vaebook.training import fit
 
@@ -60,8 +60,8 @@ def gemm_step_seconds(*, batch_size: int = BATCH_SIZE, repeats: int = 300) -> fl
 
     Per layer of :data:`MLP_LAYERS`: input (B, n_in) times weight (n_out, n_in)
     transposed, the output gradient (B, n_out) transposed times the input, and the output
-    gradient times the weight. The best of ten rounds of ``repeats // 10`` steps: a floor, so the least disturbed
-    round is the one that counts.
+    gradient times the weight. The best of ten rounds of ``repeats // 10`` steps: a
+    floor, so the least disturbed round is the one that counts.
     """
     generator = torch.Generator().manual_seed(0)
     operands = [
@@ -124,13 +124,18 @@ def fit_epoch_runner(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], fl
     return train_one_epoch
 
 
-def keras_epoch_runner(model, x: np.ndarray) -> Callable[[], float]:
-    """One epoch of Keras's ``fit`` per call, for a :mod:`vaebook.keras` VAE."""
+def compile_as_chapter_5(model):
+    """Compile a :mod:`vaebook.keras` VAE as chapter 5 does: Adam 1e-3, 16 steps per call."""
     import keras
 
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=KERAS_STEPS_PER_EXECUTION
     )
+    return model
+
+
+def keras_epoch_runner(model, x: np.ndarray) -> Callable[[], float]:
+    """One epoch of Keras's ``fit`` (batch 128) per call for a compiled ``model``; seconds."""
 
     def train_one_epoch() -> float:
         start = time.perf_counter()
@@ -210,18 +215,21 @@ def contenders(images: np.ndarray, labels: np.ndarray) -> list[Contender]:
     if keras.backend.backend() == "tensorflow":
         conv_digits = grey[:CONV_SUBSET].reshape(-1, 28, 28, 1)
         keras_io = Contender(
-            "keras.io conv VAE (reference)", keras_io_epoch_runner(conv_digits), CONV_SUBSET, mlp=False
+            "keras.io conv VAE (reference)", keras_epoch_runner(keras_io_vae(), conv_digits),
+            CONV_SUBSET, mlp=False,
         )
         torch_conv.versus = keras_io  # the same convolutional model, in PyTorch
         racers.append(keras_io)
     else:
         print(f"keras.io row skipped: it needs the TensorFlow backend, not {keras.backend.backend()}")
     keras_mlp = Contender(
-        "vaebook.keras MLP VAE", keras_epoch_runner(build_mlp_vae(20, seed=0), grey),
+        "vaebook.keras MLP VAE",
+        keras_epoch_runner(compile_as_chapter_5(build_mlp_vae(20, seed=0)), grey),
         EPOCH, mlp=True, versus=examples,
     )
     keras_conv = Contender(
-        "vaebook.keras conv VAE", keras_epoch_runner(build_conv_vae(2, seed=0), grey[:CONV_SUBSET]),
+        "vaebook.keras conv VAE",
+        keras_epoch_runner(compile_as_chapter_5(build_conv_vae(2, seed=0)), grey[:CONV_SUBSET]),
         CONV_SUBSET, mlp=False, versus=keras_io,
     )
     return racers + [keras_mlp, keras_conv]
@@ -284,10 +292,11 @@ def main(argv: list[str] | None = None) -> None:
         if contender.versus is not None:
             speedup = median_and_range(contender.speedups(), "{:.2f}x")
         print(f"{contender.name:38s} {seconds:7.2f} {EPOCH / seconds:8,.0f} {share:>13s} {speedup:>19s}")
+    training_share = training_share_of_floor()
     print(
         "\nof floor: floor seconds / epoch seconds, per round. Training computes "
-        f"{training_share_of_floor():.0%} of the floor's FLOPs\n(no gradient for the input "
-        f"digits): against those 11 products alone, multiply by {training_share_of_floor():.2f}."
+        f"{training_share:.0%} of the floor's FLOPs\n(no gradient for the input "
+        f"digits): against those 11 products alone, multiply by {training_share:.2f}."
         "\nspeed-up: this row's fraction of the floor over its reference's in the same round (MLP"
         "\nrows against pytorch/examples, convolutional rows against keras.io's conv VAE)."
         "\nBoth columns: the median over rounds, in brackets the lowest and highest."
