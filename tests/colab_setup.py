@@ -1,18 +1,20 @@
-"""The Colab setup cell every chapter starts with, and the script that stamps it.
+"""The Colab setup cell every chapter has right below its title, and the script that stamps it.
 
-The cell installs the companion package when it is missing (Colab, any fresh
+A chapter notebook opens with a markdown cell holding only its title (`# ...`), so the
+title is the first thing on the rendered page and in Colab; the setup cell follows. The cell installs the companion package when it is missing (Colab, any fresh
 environment) and does nothing where `vaebook` is importable. The repository it
 installs from is `repository.url` in `_config.yml`, the one place it is written.
 
     python tests/colab_setup.py           # list the chapters whose setup cell differs
     python tests/colab_setup.py --write   # stamp the current cell into every chapter
 
-tests/test_notebooks.py fails when a chapter's first cell differs from `setup_cell_source()`.
+tests/test_notebooks.py fails when a chapter's first code cell differs from `setup_cell_source()`.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -49,7 +51,7 @@ def repository_url() -> str:
 
 
 def setup_cell_source() -> str:
-    """The exact source of the first code cell of every chapter."""
+    """The exact source of the setup cell (the first code cell) of every chapter."""
     return TEMPLATE.format(repository_url=repository_url())
 
 
@@ -58,42 +60,54 @@ def chapters() -> list[Path]:
     return sorted((ROOT / "book").glob("[0-9]*.ipynb"))
 
 
+def _is_title(cell: nbformat.NotebookNode) -> bool:
+    """A markdown cell that holds only the chapter's `# Title` line."""
+    return cell.cell_type == "markdown" and bool(re.fullmatch(r"# [^\n]+", cell.source.strip()))
+
+
 def is_stamped(notebook: Path) -> bool:
-    """Whether the notebook's first cell is the current setup cell with its tags."""
+    """Whether the notebook is its title cell, then the current setup cell with its tags."""
     cells = nbformat.read(notebook, as_version=4).cells
-    if not cells:
+    if len(cells) < 2 or not _is_title(cells[0]):
         return False
-    first = cells[0]
+    setup = cells[1]
     return (
-        first.cell_type == "code"
-        and first.source == setup_cell_source()
-        and first.metadata.get("tags") == TAGS
+        setup.cell_type == "code"
+        and setup.source == setup_cell_source()
+        and setup.metadata.get("tags") == TAGS
     )
 
 
 def stamp(notebook: Path) -> bool:
-    """Write the current setup cell as the first cell of `notebook`; True if it changed.
+    """Make the current setup cell the cell right after the title; True if anything changed.
 
-    An existing setup cell (tagged `colab-setup`, or starting with the cell's first line) is
-    replaced in place, keeping its id; otherwise the cell is inserted at the top.
+    An existing setup cell (tagged `colab-setup`, or starting with the cell's first line),
+    wherever it stands, is updated in place (keeping its id) and moved below the title;
+    otherwise a new one is inserted there. A notebook whose first cell is not a title-only
+    markdown cell is refused: the title must come first on the page.
     """
     if is_stamped(notebook):
         return False
     nb = nbformat.read(notebook, as_version=4)
-    first = nb.cells[0] if nb.cells else None
-    is_setup = first is not None and first.cell_type == "code" and (
-        "colab-setup" in first.metadata.get("tags", []) or first.source.startswith(FIRST_LINE)
-    )
-    if is_setup:
-        first.source = setup_cell_source()
-        first.metadata["tags"] = list(TAGS)
-        first.outputs = []
-        first.execution_count = None
+    setups = [c for c in nb.cells if c.cell_type == "code" and (
+        "colab-setup" in c.metadata.get("tags", []) or c.source.startswith(FIRST_LINE))]
+    if len(setups) > 1:
+        raise ValueError(f"{notebook}: {len(setups)} setup cells, expected at most one")
+    for cell in setups:
+        nb.cells.remove(cell)
+    if not nb.cells or not _is_title(nb.cells[0]):
+        raise ValueError(f"{notebook}: the first cell must be a markdown cell with only the '# Title' line")
+    if setups:
+        cell = setups[0]
+        cell.source = setup_cell_source()
+        cell.metadata["tags"] = list(TAGS)
+        cell.outputs = []
+        cell.execution_count = None
     else:
         cell = nbformat.v4.new_code_cell(setup_cell_source(), metadata={"tags": list(TAGS)})
         if nb.nbformat_minor < 5:
             cell.pop("id", None)
-        nb.cells.insert(0, cell)
+    nb.cells.insert(1, cell)
     nbformat.write(nb, notebook)
     return True
 

@@ -77,13 +77,17 @@ def test_format_and_kernel(notebook: Path):
 
 
 @chapter_params
-def test_first_cell_is_the_current_colab_setup_cell(notebook: Path):
-    first = read(notebook).cells[0]
-    assert first.cell_type == "code" and first.source == setup_cell_source(), (
-        f"{notebook.name}: the first cell differs from the Colab setup cell;"
+def test_title_comes_first_and_the_colab_setup_cell_right_after_it(notebook: Path):
+    cells = read(notebook).cells
+    assert cells[0].cell_type == "markdown" and re.fullmatch(r"# [^\n]+", cells[0].source.strip()), (
+        f"{notebook.name}: the first cell must hold the chapter's '# Title' and nothing else"
+    )
+    setup = cells[1]
+    assert setup.cell_type == "code" and setup.source == setup_cell_source(), (
+        f"{notebook.name}: the cell after the title differs from the Colab setup cell;"
         " run `python tests/colab_setup.py --write`"
     )
-    assert first.metadata.get("tags") == TAGS, f"{notebook.name}: setup cell tags must be {TAGS}"
+    assert setup.metadata.get("tags") == TAGS, f"{notebook.name}: setup cell tags must be {TAGS}"
 
 
 @chapter_params
@@ -138,14 +142,14 @@ def test_every_citation_is_in_the_bibliography(notebook: Path):
 
 
 def test_stamp_replaces_a_stale_setup_cell_and_inserts_a_missing_one(tmp_path: Path):
-    stale = nbformat.v4.new_notebook()
-    stale.cells = [
-        nbformat.v4.new_code_cell("# Setup for Colab or any fresh environment: install the companion"
-                                  " package `vaebook`\nprint('old')", metadata={"tags": ["colab-setup"]}),
-        nbformat.v4.new_markdown_cell("# A chapter"),
-    ]
+    old_setup = nbformat.v4.new_code_cell(
+        "# Setup for Colab or any fresh environment: install the companion package `vaebook`\nprint('old')",
+        metadata={"tags": ["colab-setup"]},
+    )
+    stale = nbformat.v4.new_notebook()  # an old chapter: setup cell above the title
+    stale.cells = [old_setup, nbformat.v4.new_markdown_cell("# A chapter"), nbformat.v4.new_markdown_cell("Text.")]
     bare = nbformat.v4.new_notebook()
-    bare.cells = [nbformat.v4.new_markdown_cell("# A chapter")]
+    bare.cells = [nbformat.v4.new_markdown_cell("# A chapter"), nbformat.v4.new_markdown_cell("Text.")]
     for name, nb in (("stale.ipynb", stale), ("bare.ipynb", bare)):
         path = tmp_path / name
         nbformat.write(nb, path)
@@ -154,7 +158,17 @@ def test_stamp_replaces_a_stale_setup_cell_and_inserts_a_missing_one(tmp_path: P
         assert is_stamped(path)
         assert stamp(path) is False, "stamping twice changes nothing"
         cells = read(path).cells
-        assert len(cells) == 2 and cells[1].source == "# A chapter"
+        assert [c.source for c in cells[::2]] == ["# A chapter", "Text."] and len(cells) == 3
+        assert cells[1].source == setup_cell_source()
+
+
+def test_stamp_refuses_a_notebook_without_a_title_cell_first(tmp_path: Path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter\n\nWith prose in the title cell.")]
+    path = tmp_path / "untitled.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match="Title"):
+        stamp(path)
 
 
 def test_setup_cell_installs_from_the_configured_repository_and_honours_the_override():
