@@ -146,3 +146,11 @@ def test_widgets_never_import_a_framework():
     code = "import sys, vaebook.widgets; print('torch' in sys.modules, 'tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_buttons_are_as_wide_as_their_labels(linear_decoder):
+    """A button's default width cuts "start from digit's mu" short on the page."""
+    decode, codes = linear_decoder
+    widget = latent_sliders(decode, LATENT_DIM, start_codes=codes)
+    buttons = [widget.random_button, widget.reset_button, widget.digit_button]
+    assert [b.layout.width for b in buttons] == ["auto"] * 3

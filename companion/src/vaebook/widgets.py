@@ -1,8 +1,9 @@
 """Latent sliders: move a code z by hand and watch the decoder's digit change.
 
-Built on core ipywidgets only (sliders, buttons, a dropdown and an ``Image``), so the
-widget works in JupyterLab, Notebook and Colab without an extension, and its saved
-state renders in the static book. It takes a plain ``decode(z) -> images`` function
+Built on core ipywidgets only (sliders, buttons, a dropdown and an ``Image``), with the
+API that ipywidgets 7.7 and 8 share, so the widget works in JupyterLab, Notebook and
+Colab (which ships ipywidgets 7.7.1) without an extension, and its saved state renders
+in the static book. It takes a plain ``decode(z) -> images`` function
 (numpy in, numpy out) and never imports torch or TensorFlow::
 
     from vaebook.torch import numpy_decoder
@@ -82,8 +83,10 @@ class LatentSliders(widgets.VBox):
             for j in range(latent_dim)
         ]
         self.image = widgets.Image(format="png", width=SIDE * scale, height=SIDE * scale)
-        self.random_button = widgets.Button(description="random z ~ N(0, I)")
-        self.reset_button = widgets.Button(description="reset z = 0")
+        # width "auto": a button's default width (ipywidgets 7 and 8) cuts longer labels short
+        fit_label = {"layout": widgets.Layout(width="auto")}
+        self.random_button = widgets.Button(description="random z ~ N(0, I)", **fit_label)
+        self.reset_button = widgets.Button(description="reset z = 0", **fit_label)
         self.random_button.on_click(lambda _: self.set_code(self._draw_prior()))
         self.reset_button.on_click(lambda _: self.set_code(np.zeros(latent_dim, np.float32)))
         buttons = [self.random_button, self.reset_button]
@@ -92,7 +95,7 @@ class LatentSliders(widgets.VBox):
                 options=[(f"digit #{i}", i) for i in range(len(start_codes))],
                 value=0, description="start from", layout=widgets.Layout(width="200px"),
             )
-            self.digit_button = widgets.Button(description="start from digit's mu")
+            self.digit_button = widgets.Button(description="start from digit's mu", **fit_label)
             self.digit_button.on_click(
                 lambda _: self.set_code(self.start_codes[self.digit_picker.value])
             )
