@@ -9,14 +9,16 @@ CI_SRC := _ci/src
 ROUNDS ?= 3
 VENDOR := book/_vendor
 CHROMIUM := /usr/bin/chromium
-# What a fresh machine lacks (npm for `make vendor`, chromium for `make browser`) comes
-# from Debian's packages.
+# What a fresh machine lacks (python3-venv, npm for `make vendor`, chromium for
+# `make browser`) comes from Debian's packages.
 APT_INSTALL := apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y
 
 # `book` is also a folder: without .PHONY make would call the target up to date.
 .PHONY: venv data vendor book test unit notebooks strict-book browser colab bench clean
 
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip) installed.
 $(INSTALLED): requirements.txt companion/pyproject.toml
+	$(if $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null && echo yes),,$(APT_INSTALL) python3-venv)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install -r requirements.txt -e ./companion

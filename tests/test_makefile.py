@@ -23,15 +23,17 @@ INPUTS = ["Makefile", "requirements.txt", "companion/pyproject.toml", "vendor/pa
 pytestmark = pytest.mark.skipif(MAKE is None, reason="needs GNU make")
 
 
-def plan(tmp_path: Path, target: str, path: str) -> list[str]:
+def plan(tmp_path: Path, target: str, path: str, *variables: str) -> list[str]:
     """The recipe lines ``make -n target`` prints in a fresh copy, with PATH set to ``path``."""
     tree = tmp_path / "repo"
     for name in INPUTS:
         (tree / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tree / name)
+    # Under `make test` the parent make's flags and variables would reach this make too.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     result = subprocess.run(
-        [MAKE, "-n", target, "CHROMIUM=/nonexistent/chromium"],
-        cwd=tree, env={**os.environ, "PATH": path}, capture_output=True, text=True, check=True,
+        [MAKE, "-n", target, "CHROMIUM=/nonexistent/chromium", *variables],
+        cwd=tree, env={**env, "PATH": path}, capture_output=True, text=True, check=True,
     )
     return result.stdout.splitlines()
 
@@ -70,3 +72,27 @@ def test_with_npm_on_the_path_nothing_is_installed(tmp_path: Path):
 def test_the_browser_step_installs_debian_chromium_when_it_is_missing(tmp_path: Path):
     lines = plan(tmp_path, "browser", "/nonexistent")
     assert 0 <= first(lines, "apt-get install", "chromium") < first(lines, "test_browser.py")
+
+
+def fake_python(tmp_path: Path, has_ensurepip: bool) -> Path:
+    """A ``python3`` that answers ``-c 'import ensurepip'`` as Debian's does with or without
+    python3-venv (the module ships in python3.11-venv)."""
+    python = tmp_path / ("python-venv" if has_ensurepip else "python-bare")
+    python.write_text(f"#!/bin/sh\nexit {0 if has_ensurepip else 1}\n")
+    python.chmod(0o755)
+    return python
+
+
+@pytest.mark.parametrize("has_ensurepip", [False, True])
+def test_python3_venv_is_installed_only_when_python_cannot_make_a_venv(
+    tmp_path: Path, has_ensurepip: bool
+):
+    python = fake_python(tmp_path, has_ensurepip)
+    lines = plan(tmp_path, "venv", os.environ["PATH"], f"PYTHON={python}")
+    make_venv = first(lines, "-m venv")
+    install = first(lines, "apt-get install", "python3-venv")
+    assert make_venv >= 0, lines
+    if has_ensurepip:
+        assert install == -1, lines
+    else:
+        assert 0 <= install < make_venv, lines
