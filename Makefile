@@ -9,11 +9,16 @@ CI_SRC := _ci/src
 ROUNDS ?= 3
 VENDOR := book/_vendor
 CHROMIUM := /usr/bin/chromium
+# What a fresh machine lacks (python3-venv, npm for `make vendor`, chromium for
+# `make browser`) comes from Debian's packages.
+APT_INSTALL := apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y
 
 # `book` is also a folder: without .PHONY make would call the target up to date.
 .PHONY: venv data vendor book test unit notebooks strict-book browser colab bench clean
 
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip) installed.
 $(INSTALLED): requirements.txt companion/pyproject.toml
+	$(if $(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null && echo yes),,$(APT_INSTALL) python3-venv)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install -r requirements.txt -e ./companion
@@ -27,7 +32,10 @@ data: venv
 
 # MathJax and the Jupyter widget manager, served by the book itself (no CDN);
 # versions pinned in vendor/package-lock.json, files copied to book/_vendor (not committed).
+# Without npm on the PATH, Debian's nodejs and npm are installed first (bookworm's npm 9.2
+# reads this lockfileVersion 3), as the browser step installs Debian's chromium.
 $(VENDOR)/.copied: vendor/package.json vendor/package-lock.json
+	$(if $(shell command -v npm),,$(APT_INSTALL) nodejs npm)
 	npm ci --prefix vendor --ignore-scripts --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
 	cp -r vendor/node_modules/mathjax/es5 $(VENDOR)/mathjax
@@ -66,14 +74,14 @@ browser: $(CHROMIUM)
 	VAEBOOK_HTML=$(CI_SRC)/_build/html $(BIN)/python -m pytest tests/test_browser.py
 
 $(CHROMIUM):
-	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+	$(APT_INSTALL) chromium
 
 # Colab's path: a fresh environment without vaebook, where the setup cell installs it.
 colab: data
 	$(BIN)/python -m pytest tests/test_colab.py
 
 bench: data
-	$(BIN)/python -m vaebook.bench --rounds $(ROUNDS)
+	$(BIN)/python -m benchmarks.bench --rounds $(ROUNDS)
 
 clean:
 	rm -rf _build _ci .jupyter_cache $(VENDOR) vendor/node_modules

@@ -1,4 +1,4 @@
-"""Tests for vaebook.bench and its reference loops: they measure what they say.
+"""Tests for benchmarks.bench and its reference loops: they measure what they say.
 
 Timings themselves are not asserted (they depend on the machine); what is checked is that
 the floor counts the right products, the references compute what their sources compute,
@@ -7,11 +7,15 @@ and every contender really trains.
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
-from vaebook.bench import (
+from benchmarks.bench import (
     BATCH_SIZE,
     Contender,
     fit_epoch_runner,
@@ -23,15 +27,16 @@ from vaebook.bench import (
     race,
     training_share_of_floor,
 )
-from vaebook.data import load_mnist
-from vaebook.elbo import bernoulli_log_likelihood, kl_diag_gaussian
-from vaebook.reference_loops import (
+from benchmarks.reference_loops import (
     ExamplesVAE,
     TorchvisionStyleMNIST,
     examples_loss,
     keras_io_vae,
     pytorch_examples_epoch_runner,
 )
+from tests.notebooks import BOOK, code_cells
+from vaebook.data import load_mnist
+from vaebook.elbo import bernoulli_log_likelihood, kl_diag_gaussian
 from vaebook.torch import VAE
 
 
@@ -110,7 +115,7 @@ def test_race_rotates_the_order_and_measures_the_floor_before_each_epoch(monkeyp
     events = []
     floors = iter([1.0, 2.0, 3.0, 4.0])  # floor seconds per step, in the order measured
     monkeypatch.setattr(
-        "vaebook.bench.gemm_step_seconds",
+        "benchmarks.bench.gemm_step_seconds",
         lambda repeats: events.append("floor") or next(floors) * BATCH_SIZE / 60_000,
     )
 
@@ -163,3 +168,65 @@ def test_keras_runner_trains_keras_ios_vae_on_real_digits(train_digits):
     before = [w.copy() for w in vae.get_weights()]
     assert keras_epoch_runner(vae, images[..., None].astype(np.float32) / 255)() > 0
     assert all(not np.array_equal(a, b) for a, b in zip(before, vae.get_weights()) if a.ndim > 1)
+
+
+PACKAGE = Path(__file__).resolve().parents[1] / "companion" / "src" / "vaebook"
+
+
+def vaebook_imports(source: str) -> set[str]:
+    """The ``vaebook`` modules that Python ``source`` imports, e.g. ``{"data", "torch"}``."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    tree = ast.parse(TransformerManager().transform_cell(source))  # `!pip`, `%magic` lines
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            parts = node.module.split(".")
+            if parts[0] != "vaebook":
+                continue
+            if len(parts) > 1:
+                modules.add(parts[1])
+            else:  # from vaebook import data, plots
+                modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "vaebook" and len(parts) > 1:
+                    modules.add(parts[1])
+    return modules
+
+
+def modules_the_chapters_use() -> set[str]:
+    """Modules the chapters import or name (``vaebook.keras`` in prose), and what those import."""
+    used = set()
+    for notebook in sorted(BOOK.glob("[0-9][0-9]_*.ipynb")):
+        for source in code_cells(notebook):
+            used |= vaebook_imports(source)
+        used |= set(re.findall(r"\bvaebook\.([a-z_]+)", notebook.read_text(encoding="utf-8")))
+    todo = list(used)
+    while todo:
+        module = PACKAGE / f"{todo.pop()}.py"
+        if not module.exists():  # prose naming a module that is not (or no longer) there
+            continue
+        for imported in vaebook_imports(module.read_text(encoding="utf-8")) - used:
+            used.add(imported)
+            todo.append(imported)
+    return used
+
+
+def test_vaebook_imports_finds_every_import_form_and_ignores_shell_lines():
+    source = "!pip install x\n%matplotlib inline\nimport vaebook.plots\nfrom vaebook import data, glue\n"
+    source += "from vaebook.torch import VAE\nimport numpy\n"
+    assert vaebook_imports(source) == {"plots", "data", "glue", "torch"}
+
+
+def test_the_installed_package_holds_only_what_the_chapters_use():
+    """Every Colab reader downloads companion/src/vaebook: benchmark code lives in benchmarks/."""
+    in_package = {path.stem for path in PACKAGE.glob("*.py")} - {"__init__"}
+    assert not {"bench", "reference_loops"} & in_package, "benchmark code belongs in benchmarks/"
+    unused = in_package - modules_the_chapters_use()
+    assert not unused, (
+        f"vaebook.{', vaebook.'.join(sorted(unused))}: no chapter imports or names it "
+        "(directly or through another vaebook module); move it out of the package"
+    )
+    assert not [p for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"]

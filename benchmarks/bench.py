@@ -1,11 +1,12 @@
 """How fast the book's VAEs train here, against the machine's floor and the public examples.
 
-Run ``python -m vaebook.bench`` (``make bench``); it takes about three minutes and prints
-one table. The contenders, each trained with batch 128 and Adam 1e-3:
+Run ``python -m benchmarks.bench`` from the repository's root (``make bench``); it takes
+about three minutes and prints one table. Not part of the installed ``vaebook`` package:
+the chapters never import it. The contenders, each trained with batch 128 and Adam 1e-3:
 
 - pytorch/examples' MLP VAE as that example runs it (torchvision's per-digit data path),
   and the same loop reading an in-memory ``TensorDataset`` (see
-  :mod:`vaebook.reference_loops`);
+  :mod:`benchmarks.reference_loops`);
 - :func:`vaebook.training.fit` with :class:`vaebook.torch.VAE` (784-400-20) and ``ConvVAE``;
 - keras.io's convolutional VAE, and :mod:`vaebook.keras`'s MLP and convolutional VAEs
   compiled as chapter 5 compiles them (``steps_per_execution=16``) - skipped with a note
@@ -42,7 +43,7 @@ import numpy as np
 import torch
 
 from vaebook.data import load_mnist
-from vaebook.reference_loops import ExamplesVAE, keras_io_vae, pytorch_examples_epoch_runner
+from benchmarks.reference_loops import ExamplesVAE, keras_io_vae, pytorch_examples_epoch_runner
 from vaebook.torch import VAE, ConvVAE, binarize_epoch, numpy_decoder, vae_loss
 from vaebook.training import fit
 
@@ -262,7 +263,7 @@ def median_and_range(values: list[float], style: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m vaebook.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="timed epochs per contender (default 3)")
     args = parser.parse_args(argv)
     if args.rounds < 1:

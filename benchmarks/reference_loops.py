@@ -1,4 +1,4 @@
-"""The two public VAE examples that ``python -m vaebook.bench`` races against.
+"""The two public VAE examples that ``python -m benchmarks.bench`` races against.
 
 Each is written the way its source writes it, so the benchmark times their code, not ours:
 
