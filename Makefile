@@ -76,7 +76,8 @@ browser: $(CHROMIUM)
 $(CHROMIUM):
 	$(APT_INSTALL) chromium
 
-# Colab's path: a fresh environment without vaebook, where the setup cell installs it.
+# Colab's path: a fresh venv with Colab's own versions (tests/colab_stack.txt), where the
+# setup cell installs vaebook through git+file:// and chapters 5 and 2 run to the end.
 colab: data
 	$(BIN)/python -m pytest tests/test_colab.py
 
