@@ -17,6 +17,7 @@ Then what a reader sees at a 1280 x 900 window, measured on the rendered page
 - wide-equation: a display equation wider than its column;
 - wide-code, wide-output: a code line, printed output line, table or image wider than its
   column (scrollWidth against clientWidth, and the right edge against the article's);
+- cut-off-text: a label in an output shortened to an ellipsis (a widget button's text);
 - object-repr: an object repr such as `<torch._C.Generator at 0x...>` in an output;
 - above-title: anything visible in the article above the page's h1;
 - exercises: exercises not numbered per chapter (chapter N's run N.1, N.2, ...) or
@@ -130,7 +131,9 @@ MATHJAX_DONE = """
 
 # Widths may differ from the layout by rounding; anything wider than this is a real overflow.
 SLACK_PX = 1
-CHECKS = ("raw-tex", "wide-equation", "wide-code", "wide-output", "object-repr", "above-title", "exercises")
+CHECKS = (
+    "raw-tex", "wide-equation", "wide-code", "wide-output", "cut-off-text", "object-repr", "above-title", "exercises",
+)
 
 # Anything visible in the article before its h1; run before OPEN_EVERYTHING (a folded cell
 # above the title shows as its summary line).
@@ -166,7 +169,7 @@ READER_CHECKS = """
 (slack) => {
   const article = document.querySelector("article.bd-article") || document.querySelector("main");
   const found = {"raw-tex": [], "wide-equation": [], "wide-code": [], "wide-output": [],
-                 "object-repr": [], "exercises": []};
+                 "cut-off-text": [], "object-repr": [], "exercises": []};
   if (!article) { found["raw-tex"].push("no article element"); return found; }
   const short = (t, n = 70) => { t = (t || "").replace(/\\s+/g, " ").trim(); return t.length > n ? t.slice(0, n) + "..." : t; };
   const where = (el) => { const s = el.closest("section[id]"); return s ? "#" + s.id : "(before the first section)"; };
@@ -239,6 +242,15 @@ READER_CHECKS = """
         found["wide-output"].push(`${where(el)}: <${name}> ${why}: "${short(el.innerText || el.getAttribute("alt") || el.getAttribute("src"), 60)}"`);
         break;
       }
+    }
+  }
+
+  // cut-off-text: a label shortened to an ellipsis (widget buttons, labels and readouts do that).
+  for (const el of article.querySelectorAll(".cell_output *")) {
+    if (!shown(el) || getComputedStyle(el).textOverflow !== "ellipsis") continue;
+    if (el.scrollWidth > el.clientWidth + slack && el.innerText.trim()) {
+      const name = el.tagName.toLowerCase() + [...el.classList].slice(0, 3).map((c) => "." + c).join("");
+      found["cut-off-text"].push(`${where(el)}: <${name}> shows ${el.clientWidth} of ${el.scrollWidth} px: "${short(el.innerText, 60)}"`);
     }
   }
 
@@ -458,6 +470,7 @@ BAD_PAGE_EXPECTATIONS: dict[str, dict[str, str]] = {
     "wide_code": {"wide-code": "some_function_with_a_long_name"},
     "wide_output": {"wide-output": "{'beta=0': 100.0"},
     "wide_table": {"wide-output": "column_00_name"},
+    "cut_off_label": {"cut-off-text": "start from digit's code"},
     "object_repr": {"object-repr": "<torch._C.Generator at 0x7f3c2c0b2f30>"},
     "above_title": {"above-title": "Something is rendered above this title"},
 }
