@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.book_pages import ROOT, colab_url, config, source_of, toc_chapters, toc_documents
+from tests.book_pages import ROOT, colab_url, config, numbered_documents, source_of, toc_chapters, toc_documents
 from tests.colab_setup import TAGS, chapters, is_stamped, setup_cell_source, stamp
 from tests.notebooks import code_cells
 
@@ -47,6 +47,14 @@ def test_every_toc_entry_has_a_source_and_the_bibliography_comes_last():
     assert documents[0] == "book/intro"
     assert documents[-1] == "book/bibliography"
     assert len(documents) == len(set(documents)), "a page is listed twice in _toc.yml"
+
+
+def test_the_chapters_and_only_they_are_numbered():
+    # Chapter N's title reads "N. ...", its exercises "Exercise N.1", ... (browser test: exercises).
+    chapters = [str(p.relative_to(ROOT).with_suffix("")) for p in toc_chapters()]
+    assert numbered_documents() == chapters, "put every chapter, and nothing else, in _toc.yml's numbered part"
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    assert "numbered: 1" in toc, "number the chapter titles only (numbered: 1), not their sections"
 
 
 def test_chapters_are_listed_in_file_name_order():
