@@ -501,3 +501,23 @@ def test_each_check_fails_on_its_bad_page(browser: Browser, bad_book_url: str, d
         assert any(quoted in message for message in defects[check]), (
             f"{document}.html: no {check} message quotes {quoted!r}: {defects[check]}"
         )
+
+
+def test_exercise_check_wants_each_chapters_own_numbers(browser: Browser) -> None:
+    # The numbering a book-wide counter gives (chapter 3's first exercise is "Exercise 3.4"),
+    # next to the right one: a case the bad pages' build cannot produce.
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        def exercises(first: str) -> list[str]:
+            page.set_content(
+                '<article class="bd-article"><section id="kl"><h1><span class="section-number">3. </span>KL</h1>'
+                f'<div class="exercise admonition"><p class="admonition-title">Exercise {first} (One)</p></div>'
+                '<div class="exercise admonition"><p class="admonition-title">Exercise 3.2 (Two)</p></div>'
+                "</section></article>"
+            )
+            return page.evaluate(READER_CHECKS, SLACK_PX)["exercises"]
+
+        assert exercises("3.1") == []
+        assert exercises("3.4") == ['#kl: "Exercise 3.4 (One)" should be numbered 3.1']
+    finally:
+        page.close()
