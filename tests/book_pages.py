@@ -38,6 +38,15 @@ def toc_documents(root: Path = ROOT) -> list[str]:
     return [d.removesuffix(".md").removesuffix(".ipynb") for d in documents]
 
 
+def numbered_documents(root: Path = ROOT) -> list[str]:
+    """The pages of `_toc.yml`'s numbered parts (`numbered:` true or a depth), in reading order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    parts = toc.get("parts", [toc])
+    found = [d for part in parts if part.get("numbered") or part.get("options", {}).get("numbered")
+             for d in _entries(part.get("chapters", []))]
+    return [d.removesuffix(".md").removesuffix(".ipynb") for d in found]
+
+
 def source_of(document: str, root: Path = ROOT) -> Path:
     """The source file of a toc entry (`.md` or `.ipynb`); fails if there is none."""
     for suffix in (".ipynb", ".md"):

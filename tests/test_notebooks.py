@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.book_pages import ROOT, colab_url, config, source_of, toc_chapters, toc_documents
+from tests.book_pages import ROOT, colab_url, config, numbered_documents, source_of, toc_chapters, toc_documents
 from tests.colab_setup import TAGS, chapters, is_stamped, setup_cell_source, stamp
 from tests.notebooks import code_cells
 
@@ -47,6 +47,14 @@ def test_every_toc_entry_has_a_source_and_the_bibliography_comes_last():
     assert documents[0] == "book/intro"
     assert documents[-1] == "book/bibliography"
     assert len(documents) == len(set(documents)), "a page is listed twice in _toc.yml"
+
+
+def test_the_chapters_and_only_they_are_numbered():
+    # Chapter N's title reads "N. ...", its exercises "Exercise N.1", ... (browser test: exercises).
+    chapters = [str(p.relative_to(ROOT).with_suffix("")) for p in toc_chapters()]
+    assert numbered_documents() == chapters, "put every chapter, and nothing else, in _toc.yml's numbered part"
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    assert "numbered: 1" in toc, "number the chapter titles only (numbered: 1), not their sections"
 
 
 def test_chapters_are_listed_in_file_name_order():
@@ -243,3 +251,45 @@ def test_chapter_map_figure_is_a_self_contained_svg():
     assert svg.lstrip().startswith("<svg") and re.search(r"<title[^>]*>[^<]+</title>", svg)
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", ""), "the figure must render offline"
     assert re.search(r'<svg[^>]*\bwidth="\d+"[^>]*\bheight="\d+"', svg), "width and height keep it sized"
+
+
+# The chapter map is shown at width 100% of the text column: 672 px at a 1280-px window in
+# sphinx-book-theme 1.3 (measured in Chromium), where a caption is set in 16 px. Scaled to
+# that width, its smallest text must be at least the caption's size.
+COLUMN_PX = 672
+CAPTION_PX = 16
+
+
+def chapter_map_problems(svg: str, chapter_numbers: list[int]) -> list[str]:
+    """What keeps the chapter map from being read at the column's width, or from being complete."""
+    problems = []
+    width = re.search(r'<svg[^>]*\bwidth="(\d+(?:\.\d+)?)"', svg)
+    if not width:
+        return ["the <svg> has no width"]
+    scale = COLUMN_PX / float(width.group(1))
+    sizes = [float(s) for s in re.findall(r'font-size(?:="|:\s*)(\d+(?:\.\d+)?)(?:px)?', svg)]
+    if not sizes:
+        problems.append("no font-size in the figure: its text size is the browser's guess")
+    elif min(sizes) * scale < CAPTION_PX - 0.05:
+        problems.append(
+            f"smallest text {min(sizes):g} px drawn {float(width.group(1)):g} px wide renders at"
+            f" {min(sizes) * scale:.1f} px in the {COLUMN_PX} px column; the caption is {CAPTION_PX} px"
+        )
+    missing = [n for n in chapter_numbers if not re.search(rf">\s*Chapter {n}\s*<", svg)]
+    if missing:
+        problems.append(f"chapters not on the map: {missing}")
+    return problems
+
+
+def test_chapter_map_is_readable_at_the_column_width_and_lists_every_chapter():
+    svg = (ROOT / "book" / "images" / "chapter_map.svg").read_text(encoding="utf-8")
+    numbers = sorted({int(nb.name[:2]) for nb in CHAPTERS} | set(range(1, 8)))  # 7: the β-VAE
+    assert chapter_map_problems(svg, numbers) == []
+
+
+def test_chapter_map_check_fails_on_small_text_and_a_missing_chapter():
+    small = '<svg width="900" height="300"><style>.note { font-size: 12.5px; }</style><text>Chapter 1</text></svg>'
+    problems = chapter_map_problems(small, [1, 2])
+    assert any("renders at 9.3 px" in p for p in problems) and any("[2]" in p for p in problems), problems
+    attribute = '<svg width="672" height="10"><text font-size="15">Chapter 1</text></svg>'
+    assert chapter_map_problems(attribute, [1]) and not chapter_map_problems(attribute.replace('"15"', '"16"'), [1])
