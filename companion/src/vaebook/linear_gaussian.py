@@ -116,12 +116,13 @@ class LinearGaussian:
 
 
 def fit_ppca(x: torch.Tensor, latent_dim: int) -> LinearGaussian:
-    """Maximum-likelihood probabilistic PCA (Tipping & Bishop 1999) of x (N, D).
+    """Maximum-likelihood probabilistic PCA of the rows of x (N, D).
 
-    b is the mean digit; sigma^2 the mean variance the top latent_dim principal
-    directions leave out; W = U (Lambda - sigma^2 I)^(1/2), with U, Lambda the
-    top eigenvectors and eigenvalues of the data covariance. Returns a
-    LinearGaussian with Psi = sigma^2 I.
+    Tipping & Bishop (1999): b is the mean digit; sigma^2 the mean variance
+    that the top latent_dim principal directions leave out;
+    W = U (Lambda - sigma^2 I)^(1/2), with U, Lambda the top eigenvectors
+    and eigenvalues of the data covariance. Returns a LinearGaussian with
+    Psi = sigma^2 I.
     """
     if (
         isinstance(latent_dim, bool)
@@ -133,8 +134,8 @@ def fit_ppca(x: torch.Tensor, latent_dim: int) -> LinearGaussian:
             f"got {latent_dim!r}"
         )
     b = x.mean(dim=0)
-    covariance = (x - b).T @ (x - b) / x.shape[0]  # maximum-likelihood estimate
-    eigenvalues, eigenvectors = torch.linalg.eigh(covariance)  # ascending order
+    covariance = (x - b).T @ (x - b) / x.shape[0]  # maximum likelihood
+    eigenvalues, eigenvectors = torch.linalg.eigh(covariance)  # ascending
     eigenvalues, eigenvectors = eigenvalues.flip(0), eigenvectors.flip(1)
     sigma2 = eigenvalues[latent_dim:].mean()
     scales = (eigenvalues[:latent_dim] - sigma2).sqrt()
