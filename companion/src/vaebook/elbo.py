@@ -63,28 +63,36 @@ def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Ten
     return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
 
 
-def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
-    """log N(z; mu, diag(exp(log_var))) summed over the last dimension, in nats.
+def log_normal_diag(
+    z: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor
+) -> torch.Tensor:
+    """log N(z; mu, diag(exp(log_var))), summed over the last dimension.
 
-    z, mu, log_var: broadcastable tensors of shape (..., latent_dim); for the prior
-    N(0, I) pass ``torch.zeros_like(z)`` for both mu and log_var. Returns shape (...).
+    z, mu, log_var: broadcastable tensors of shape (..., latent_dim); for
+    the prior N(0, I) pass ``torch.zeros_like(z)`` for both mu and log_var.
+    Returns shape (...), in nats.
     """
-    return -0.5 * (math.log(2 * math.pi) + log_var + (z - mu) ** 2 / log_var.exp()).sum(dim=-1)
+    squared = (z - mu) ** 2 / log_var.exp()
+    return -0.5 * (math.log(2 * math.pi) + log_var + squared).sum(dim=-1)
 
 
 def iwae_log_likelihood(
     log_px_given_z: torch.Tensor, log_pz: torch.Tensor, log_qz: torch.Tensor
 ) -> torch.Tensor:
-    """Importance-weighted estimate of log p(x): log (1/K) sum_k p(x, z_k) / q(z_k | x).
+    """Importance-weighted estimate of log p(x): log (1/K) sum_k w_k,
+    w_k = p(x, z_k) / q(z_k | x).
 
-    Each argument has shape (K, batch): log p(x | z_k), log p(z_k) and log q(z_k | x) for
-    K samples z_k ~ q(z | x) of every example. Returns shape (batch,), in nats. With K = 1
-    this is a one-sample ELBO; it increases towards log p(x) as K grows (Burda et al., 2016).
+    Each argument has shape (K, batch): log p(x | z_k), log p(z_k) and
+    log q(z_k | x) for K samples z_k ~ q(z | x) of every example. Returns
+    shape (batch,), in nats. With K = 1 this is a one-sample ELBO; it
+    increases towards log p(x) as K grows (Burda et al., 2016).
     """
-    if not (log_px_given_z.shape == log_pz.shape == log_qz.shape) or log_pz.dim() != 2:
+    same = log_px_given_z.shape == log_pz.shape == log_qz.shape
+    if not same or log_pz.dim() != 2:
         raise ValueError(
-            "log_px_given_z, log_pz and log_qz must all have shape (K, batch), got "
-            f"{tuple(log_px_given_z.shape)}, {tuple(log_pz.shape)} and {tuple(log_qz.shape)}"
+            "log_px_given_z, log_pz and log_qz must all have shape "
+            f"(K, batch), got {tuple(log_px_given_z.shape)}, "
+            f"{tuple(log_pz.shape)} and {tuple(log_qz.shape)}"
         )
     log_w = log_px_given_z + log_pz - log_qz
     return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])

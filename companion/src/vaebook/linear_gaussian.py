@@ -116,19 +116,29 @@ class LinearGaussian:
 
 
 def fit_ppca(x: torch.Tensor, latent_dim: int) -> LinearGaussian:
-    """Maximum-likelihood probabilistic PCA (Tipping & Bishop, 1999) of the rows of x (N, D).
+    """Maximum-likelihood probabilistic PCA of the rows of x (N, D).
 
-    b is the mean digit; sigma^2 the mean variance the top latent_dim principal
-    directions leave out; W = U (Lambda - sigma^2 I)^(1/2), with U, Lambda the top
-    eigenvectors and eigenvalues of the data covariance. Returns a LinearGaussian
-    with Psi = sigma^2 I.
+    Tipping & Bishop (1999): b is the mean digit; sigma^2 the mean variance
+    that the top latent_dim principal directions leave out;
+    W = U (Lambda - sigma^2 I)^(1/2), with U, Lambda the top eigenvectors
+    and eigenvalues of the data covariance. Returns a LinearGaussian with
+    Psi = sigma^2 I.
     """
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or not 1 <= latent_dim < x.shape[1]:
-        raise ValueError(f"latent_dim must be an integer in [1, {x.shape[1] - 1}], got {latent_dim!r}")
+    if (
+        isinstance(latent_dim, bool)
+        or not isinstance(latent_dim, int)
+        or not 1 <= latent_dim < x.shape[1]
+    ):
+        raise ValueError(
+            f"latent_dim must be an integer in [1, {x.shape[1] - 1}], "
+            f"got {latent_dim!r}"
+        )
     b = x.mean(dim=0)
-    covariance = (x - b).T @ (x - b) / x.shape[0]  # the maximum-likelihood estimate
-    eigenvalues, eigenvectors = torch.linalg.eigh(covariance)  # ascending order
+    covariance = (x - b).T @ (x - b) / x.shape[0]  # maximum likelihood
+    eigenvalues, eigenvectors = torch.linalg.eigh(covariance)  # ascending
     eigenvalues, eigenvectors = eigenvalues.flip(0), eigenvectors.flip(1)
     sigma2 = eigenvalues[latent_dim:].mean()
-    W = eigenvectors[:, :latent_dim] * (eigenvalues[:latent_dim] - sigma2).sqrt()
-    return LinearGaussian(W=W, b=b, psi_diag=sigma2.expand(x.shape[1]).clone())
+    scales = (eigenvalues[:latent_dim] - sigma2).sqrt()
+    W = eigenvectors[:, :latent_dim] * scales
+    psi_diag = sigma2.expand(x.shape[1]).clone()
+    return LinearGaussian(W=W, b=b, psi_diag=psi_diag)
