@@ -1,7 +1,8 @@
 """A latent explorer that runs in the reader's browser: no kernel, no server, no CDN.
 
 :func:`latent_explorer` exports a trained MLP decoder into one self-contained HTML
-fragment: the weights (8 bits per weight with one scale per output unit, base64), a
+fragment: the weights (base64; 8 bits per weight with one scale per output unit, GPTQ-
+rounded, and float16 for small layers), a
 forward pass in plain JavaScript on ``Float32Array``s, a ``<canvas>`` for the digit and
 one ``<input type="range">`` per latent dimension. For d = 2 it adds the latent plane:
 the test codes as a coloured scatter, and the digit decoded under the mouse (or finger).
@@ -41,6 +42,9 @@ ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 ACTIVE_VARIANCE = 0.01
 """A latent dimension j is *active* when Var(mu_j) over the given codes is at least this
 (the criterion of Burda et al., 2016); inactive ones sit behind a toggle."""
+
+HALF_PRECISION_WEIGHTS = 20_000
+"""Layers with at most this many weights are embedded in float16, larger ones in 8 bits."""
 
 PLANE_SIZE = 256
 """Side of the d = 2 latent plane, in screen pixels."""
@@ -94,6 +98,7 @@ def latent_explorer(
     limit: float = 3.0,
     seed: int = 0,
     scale: int = 6,
+    max_bytes: int = 500_000,
 ) -> LatentExplorer:
     """An explorer of an MLP decoder that runs in the browser, as one HTML fragment.
 
@@ -110,10 +115,13 @@ def latent_explorer(
     limit: each slider (and the plane) spans [-limit, limit].
     seed: seeds the page's random-z button (z ~ N(0, I), clipped to the range).
     scale: screen pixels per digit pixel.
+    max_bytes: the most HTML the explorer may add to a page. The large layers get the
+        finest integers (8, 9 or 10 bits per weight) that keep it within this size.
     Returns a :class:`LatentExplorer`; show it as the last expression of a cell.
     """
     check_positive_int("latent_dim", latent_dim)
     check_positive_int("scale", scale)
+    check_positive_int("max_bytes", max_bytes)
     if isinstance(limit, bool) or not isinstance(limit, Real) or not 0 < limit < 1e6:
         raise ValueError(f"limit must be a positive number, got {limit!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -135,7 +143,6 @@ def latent_explorer(
         if labels.min() < 0 or labels.max() > 9:
             raise ValueError(f"labels must be digits 0..9, got {labels.min()}..{labels.max()}")
 
-    quantized, spec = _quantize(checked)
     element_id = "vaebook-explorer-" + secrets.token_hex(6)
     # The plane's two sliders keep their order (z1 across, z2 up); more are ordered.
     order, active = _slider_order(codes if latent_dim > 2 else None, latent_dim)
@@ -146,7 +153,7 @@ def latent_explorer(
         "seed": seed & 0xFFFFFFFF,
         "scale": scale,
         "side": SIDE,
-        "layers": spec,
+        "layers": [],
         "startCodes": None if start_codes is None else np.round(start_codes, 4).tolist(),
         "plane": latent_dim == 2,
         "planeSize": PLANE_SIZE,
@@ -154,7 +161,28 @@ def latent_explorer(
     background = None
     if latent_dim == 2:
         background = _scatter_png(codes, labels, float(limit), PLANE_SIZE)
-    html = _render(config, order, active, background, labels is not None)
+
+    def render() -> str:
+        return _render(config, order, active, background, labels is not None)
+
+    # Everything but the integer weights, then the finest integers that still fit.
+    rest = len(render().encode("utf-8")) + sum(
+        200 + 4 * -(-(4 * w.shape[1]) // 3) * 2
+        + (4 * -(-(2 * w.size) // 3) if w.size <= HALF_PRECISION_WEIGHTS else 0)
+        for w, _, _ in checked
+    )
+    fits = [bits for bits in (2, 1) if rest + 1.02 * _packed_size(checked, bits) <= max_bytes]
+    calibration = _calibration_codes(codes, latent_dim, float(limit))
+    for extra_bits in range(fits[0] if fits else 0, -1, -1):
+        quantized, config["layers"] = _quantize(checked, calibration, extra_bits)
+        html = render()
+        if len(html.encode("utf-8")) <= max_bytes:
+            break
+    else:
+        raise ValueError(
+            f"max_bytes: this decoder needs {len(html.encode('utf-8')):,} bytes of HTML even at "
+            f"8 bits per weight, more than max_bytes = {max_bytes:,}"
+        )
     return LatentExplorer(html, quantized, element_id)
 
 
@@ -222,27 +250,115 @@ def _check_codes(name: str, codes: object, latent_dim: int) -> np.ndarray:
     return codes
 
 
-def _quantize(layers: list[Layer]) -> tuple[list[Layer], list[dict]]:
-    """8-bit weights with one float32 scale per output unit; float32 biases.
+def _quantize(
+    layers: list[Layer], calibration: np.ndarray, extra_bits: int
+) -> tuple[list[Layer], list[dict]]:
+    """The weights for the page: small layers (at most :data:`HALF_PRECISION_WEIGHTS`
+    weights, e.g. the first, d x 400) in float16; larger ones as integers of
+    ``8 + extra_bits`` bits with one float32 scale per output unit, deflated; float32
+    biases.
 
-    Returns the dequantized layers (what the page computes with) and their base64 spec.
+    Plain rounding to 8 bits moves some pixels of a trained decoder by 15/255 or more;
+    so each integer layer is rounded with GPTQ's error feedback (Frantar et al., 2023):
+    weight i of an output unit is rounded, and its rounding error is passed on to the
+    weights not yet rounded, weighted by how the layer's inputs co-vary over
+    ``calibration`` codes (run through the already quantized layers below). Returns the
+    dequantized layers (what the page computes with) and their base64 spec.
     """
     dequantized, spec = [], []
+    x = calibration.astype(np.float64)
     for weights, bias, activation in layers:
-        rows = weights.T  # (outputs, inputs): one scale per output unit
-        scales = np.abs(rows).max(axis=1) / 127.0
-        scales = np.where(scales > 0, scales, 1.0).astype(np.float32)
-        q = np.clip(np.round(rows / scales[:, None]), -127, 127).astype(np.int8)
-        dequantized.append(((q * scales[:, None]).T.astype(np.float32), bias, activation))
-        spec.append({
+        rows = weights.T  # (outputs, inputs): the weights into each output unit
+        entry = {
             "inputs": int(weights.shape[0]),
             "outputs": int(weights.shape[1]),
             "activation": activation,
-            "q": _b64(q.tobytes()),
-            "scale": _b64(scales.astype("<f4").tobytes()),
             "bias": _b64(bias.astype("<f4").tobytes()),
-        })
+        }
+        if weights.size <= HALF_PRECISION_WEIGHTS:
+            half = rows.astype("<f2")
+            w = half.astype(np.float32).T
+            entry["half"] = _b64(half.tobytes())
+        else:
+            largest = 127 << extra_bits
+            scales = np.abs(rows).max(axis=1).astype(np.float64) / largest
+            scales = np.where(scales > 0, scales, 1.0).astype(np.float32)
+            q = _gptq_round(rows.astype(np.float64), scales.astype(np.float64), x, largest)
+            w = (q.astype(np.float32) * scales[:, None]).T
+            entry["bits"] = 8 + extra_bits
+            entry["q"] = _b64(_pack(q, extra_bits))
+            entry["scale"] = _b64(scales.astype("<f4").tobytes())
+        dequantized.append((w, bias, activation))
+        spec.append(entry)
+        x = _activate(x @ w.astype(np.float64) + bias, activation)
     return dequantized, spec
+
+
+def _pack(q: np.ndarray, extra_bits: int) -> bytes:
+    """Integers |q| <= 127 * 2**extra_bits as zlib-deflated bytes: first the high parts
+    q >> extra_bits (int8, which deflate shrinks: small values are common), then the low
+    extra_bits of each, packed into bytes (most significant bit first)."""
+    q = q.astype(np.int32).reshape(-1)
+    high = (q >> extra_bits).astype(np.int8).tobytes()
+    low = b""
+    if extra_bits:
+        bits = ((q & ((1 << extra_bits) - 1))[:, None] >> np.arange(extra_bits)[::-1]) & 1
+        low = np.packbits(bits.astype(np.uint8).reshape(-1)).tobytes()
+    return zlib.compress(high + low, 9)
+
+
+def _packed_size(layers: list[Layer], extra_bits: int) -> int:
+    """Base64 characters of the integer layers at ``extra_bits``, with plain rounding
+    (GPTQ's integers deflate to within a few per cent of the same size)."""
+    size = 0
+    for weights, _, _ in layers:
+        if weights.size > HALF_PRECISION_WEIGHTS:
+            rows = weights.T.astype(np.float64)
+            largest = 127 << extra_bits
+            scales = np.abs(rows).max(axis=1) / largest
+            q = np.round(rows / np.where(scales > 0, scales, 1.0)[:, None])
+            size += 4 * -(-len(_pack(q, extra_bits)) // 3)
+    return size
+
+
+def _gptq_round(
+    rows: np.ndarray, scales: np.ndarray, x: np.ndarray, largest: int, block: int = 64
+) -> np.ndarray:
+    """Integers q (outputs, inputs), |q| <= largest, with q * scale close to ``rows`` on
+    the inputs ``x`` (n, inputs) in GPTQ's least-squares sense; columns in blocks."""
+    w = rows.copy()
+    hessian = x.T @ x / len(x)  # E[x x^T] over the calibration inputs
+    dead = np.diag(hessian) == 0  # inputs that are always 0 (dead ReLUs): weight irrelevant
+    hessian[dead, dead] = 1.0
+    w[:, dead] = 0.0
+    hessian += 0.01 * np.mean(np.diag(hessian)) * np.eye(len(hessian))  # damping
+    upper = np.linalg.cholesky(np.linalg.inv(hessian)).T
+    q = np.zeros(w.shape, dtype=np.int32)
+    n = w.shape[1]
+    for first in range(0, n, block):
+        last = min(first + block, n)
+        part = w[:, first:last].copy()
+        errors = np.zeros_like(part)
+        for k in range(last - first):
+            i = first + k
+            q[:, i] = np.clip(np.round(part[:, k] / scales), -largest, largest)
+            errors[:, k] = (part[:, k] - q[:, i] * scales) / upper[i, i]
+            part[:, k + 1:] -= np.outer(errors[:, k], upper[i, i + 1:last])
+        w[:, last:] -= errors @ upper[first:last, last:]
+    return q
+
+
+def _calibration_codes(codes: np.ndarray | None, latent_dim: int, limit: float) -> np.ndarray:
+    """Codes the page will decode: z ~ N(0, I) and z uniform on the sliders' box, both
+    within [-limit, limit], and up to 2,048 of ``codes``."""
+    rng = np.random.default_rng(0)
+    parts = [
+        np.clip(rng.standard_normal((2048, latent_dim)), -limit, limit),
+        rng.uniform(-limit, limit, (2048, latent_dim)),
+    ]
+    if codes is not None:
+        parts.append(np.clip(codes[rng.permutation(len(codes))[:2048]], -limit, limit))
+    return np.concatenate(parts).astype(np.float32)
 
 
 def _b64(data: bytes) -> str:
@@ -413,8 +529,8 @@ _JS = r"""
     if (tries < 100) setTimeout(function () { start(tries + 1); }, 50);
     return;
   }
-  if (root.dataset.ready) return;
-  root.dataset.ready = "1";
+  if (root.dataset.started) return;
+  root.dataset.started = "1";
   var cfg = JSON.parse(root.querySelector("script.vx-config").textContent);
   function bytes(b64) {
     var s = atob(b64), out = new Uint8Array(s.length);
@@ -426,16 +542,48 @@ _JS = r"""
     for (var i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
     return out;
   }
-  var layers = cfg.layers.map(function (l) {
-    var q = new Int8Array(bytes(l.q).buffer), scale = floats(l.scale);
-    var w = new Float32Array(q.length);  // row j: the weights into output unit j
-    for (var j = 0; j < l.outputs; j++) {
-      for (var i = 0; i < l.inputs; i++) {
-        w[j * l.inputs + i] = Math.fround(q[j * l.inputs + i] * scale[j]);
-      }
+  function half(bits) {  // IEEE 754 binary16 -> number
+    var sign = bits & 0x8000 ? -1 : 1, e = (bits >> 10) & 0x1f, f = bits & 0x3ff;
+    if (e === 0) return sign * f * Math.pow(2, -24);
+    return sign * (1 + f / 1024) * Math.pow(2, e - 15);
+  }
+  function inflate(b64) {  // zlib-deflated bytes, unpacked by the browser itself
+    var stream = new Blob([bytes(b64)]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer().then(function (buffer) {
+      return new Uint8Array(buffer);
+    });
+  }
+  function unpack(l, packed) {  // q = (high << extra) + low, as _pack wrote them
+    var n = l.inputs * l.outputs, extra = l.bits - 8, scale = floats(l.scale);
+    var high = new Int8Array(packed.buffer, 0, n), w = new Float32Array(n);
+    for (var k = 0, bit = 8 * n; k < n; k++) {
+      var low = 0;
+      for (var e = 0; e < extra; e++, bit++) low = 2 * low + ((packed[bit >> 3] >> (7 - (bit & 7))) & 1);
+      w[k] = Math.fround((high[k] * (1 << extra) + low) * scale[Math.floor(k / l.inputs)]);
     }
-    return {n: l.inputs, m: l.outputs, act: l.activation, w: w, b: floats(l.bias),
-            out: new Float32Array(l.outputs)};
+    return w;
+  }
+  var layers = [];
+  Promise.all(cfg.layers.map(function (l) {
+    var ready = l.half ? Promise.resolve(null) : inflate(l.q);
+    return ready.then(function (packed) {
+      var w;  // row j: the weights into unit j
+      if (l.half) {
+        var b = bytes(l.half);
+        w = new Float32Array(l.inputs * l.outputs);
+        for (var k = 0; k < w.length; k++) w[k] = half(b[2 * k] | (b[2 * k + 1] << 8));
+      } else {
+        w = unpack(l, packed);
+      }
+      return {n: l.inputs, m: l.outputs, act: l.activation, w: w, b: floats(l.bias),
+              out: new Float32Array(l.outputs)};
+    });
+  })).then(function (built) {
+    layers = built;
+    wire();
+  }, function (error) {
+    root.querySelector(".vx-readout").textContent =
+      "This browser cannot unpack the weights (" + error + ").";
   });
   function decode(z) {
     var h = z;
@@ -454,100 +602,103 @@ _JS = r"""
     }
     return h;  // logits
   }
-  var d = cfg.latentDim, limit = cfg.limit, side = cfg.side, s = cfg.scale;
-  var z = new Float32Array(d);
-  var canvas = root.querySelector("canvas.vx-digit");
-  var ctx = canvas.getContext("2d");
-  var image = ctx.createImageData(side * s, side * s);
-  var readout = root.querySelector(".vx-readout");
-  var sliders = [], outputs = [];
-  for (var j = 0; j < d; j++) {
-    sliders.push(document.getElementById("__ID__-z" + j));
-    outputs.push(document.getElementById("__ID__-v" + j));
-  }
-  function draw() {
-    var logits = decode(z), px = image.data, width = side * s;
-    for (var p = 0; p < side * side; p++) {
-      var grey = Math.round(255 / (1 + Math.exp(-logits[p])));
-      var r0 = Math.floor(p / side) * s, c0 = (p % side) * s;
-      for (var r = 0; r < s; r++) {
-        var o = ((r0 + r) * width + c0) * 4;
-        for (var c = 0; c < s; c++, o += 4) {
-          px[o] = px[o + 1] = px[o + 2] = grey;
-          px[o + 3] = 255;
+  function wire() {
+    var d = cfg.latentDim, limit = cfg.limit, side = cfg.side, s = cfg.scale;
+    var z = new Float32Array(d);
+    var canvas = root.querySelector("canvas.vx-digit");
+    var ctx = canvas.getContext("2d");
+    var image = ctx.createImageData(side * s, side * s);
+    var readout = root.querySelector(".vx-readout");
+    var sliders = [], outputs = [];
+    for (var j = 0; j < d; j++) {
+      sliders.push(document.getElementById("__ID__-z" + j));
+      outputs.push(document.getElementById("__ID__-v" + j));
+    }
+    function draw() {
+      var logits = decode(z), px = image.data, width = side * s;
+      for (var p = 0; p < side * side; p++) {
+        var grey = Math.round(255 / (1 + Math.exp(-logits[p])));
+        var r0 = Math.floor(p / side) * s, c0 = (p % side) * s;
+        for (var r = 0; r < s; r++) {
+          var o = ((r0 + r) * width + c0) * 4;
+          for (var c = 0; c < s; c++, o += 4) {
+            px[o] = px[o + 1] = px[o + 2] = grey;
+            px[o + 3] = 255;
+          }
+        }
+      }
+      ctx.putImageData(image, 0, 0);
+      root.dataset.draws = String(Number(root.dataset.draws) + 1);
+      if (d === 2) {
+        readout.textContent = "(z\u2081, z\u2082) = (" + z[0].toFixed(2) + ", " + z[1].toFixed(2) + ")";
+        if (marker) {
+          marker.style.left = ((z[0] + limit) / (2 * limit) * 100) + "%";
+          marker.style.top = ((limit - z[1]) / (2 * limit) * 100) + "%";
         }
       }
     }
-    ctx.putImageData(image, 0, 0);
-    root.dataset.draws = String(Number(root.dataset.draws) + 1);
-    if (d === 2) {
-      readout.textContent = "(z\u2081, z\u2082) = (" + z[0].toFixed(2) + ", " + z[1].toFixed(2) + ")";
-      if (marker) {
-        marker.style.left = ((z[0] + limit) / (2 * limit) * 100) + "%";
-        marker.style.top = ((limit - z[1]) / (2 * limit) * 100) + "%";
+    function show(j) { outputs[j].textContent = z[j].toFixed(2); }
+    function setCode(code) {
+      for (var j = 0; j < d; j++) {
+        z[j] = Math.max(-limit, Math.min(limit, code[j]));
+        sliders[j].value = String(z[j]);
+        show(j);
       }
-    }
-  }
-  function show(j) { outputs[j].textContent = z[j].toFixed(2); }
-  function setCode(code) {
-    for (var j = 0; j < d; j++) {
-      z[j] = Math.max(-limit, Math.min(limit, code[j]));
-      sliders[j].value = String(z[j]);
-      show(j);
-    }
-    draw();
-  }
-  sliders.forEach(function (slider, j) {
-    slider.addEventListener("input", function () {
-      z[j] = parseFloat(slider.value);
-      show(j);
       draw();
-    });
-  });
-  var seed = cfg.seed >>> 0;
-  function uniform() {  // mulberry32
-    seed = (seed + 0x6D2B79F5) >>> 0;
-    var t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  function normal() {  // Box-Muller
-    return Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  }
-  root.querySelectorAll("button[data-action]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var action = button.dataset.action, code = [];
-      for (var j = 0; j < d; j++) code.push(action === "random" ? normal() : 0);
-      if (action === "start") {
-        code = cfg.startCodes[Number(document.getElementById("__ID__-pick").value)];
-      }
-      setCode(code);
-    });
-  });
-  var plane = root.querySelector(".vx-plane");
-  var marker = plane ? plane.querySelector(".vx-marker") : null;
-  if (plane) {
-    var dragging = false;
-    function fromPointer(event) {
-      var box = plane.getBoundingClientRect();
-      var u = Math.max(0, Math.min(1, (event.clientX - box.left) / box.width));
-      var v = Math.max(0, Math.min(1, (event.clientY - box.top) / box.height));
-      setCode([(2 * u - 1) * limit, (1 - 2 * v) * limit]);
     }
-    plane.addEventListener("pointermove", function (event) {
-      if (event.pointerType === "mouse" || dragging) fromPointer(event);
+    sliders.forEach(function (slider, j) {
+      slider.addEventListener("input", function () {
+        z[j] = parseFloat(slider.value);
+        show(j);
+        draw();
+      });
     });
-    plane.addEventListener("pointerdown", function (event) {
-      dragging = true;
-      if (plane.setPointerCapture) plane.setPointerCapture(event.pointerId);
-      fromPointer(event);
-      event.preventDefault();
+    var seed = cfg.seed >>> 0;
+    function uniform() {  // mulberry32
+      seed = (seed + 0x6D2B79F5) >>> 0;
+      var t = seed;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    }
+    function normal() {  // Box-Muller
+      return Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+    }
+    root.querySelectorAll("button[data-action]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var action = button.dataset.action, code = [];
+        for (var j = 0; j < d; j++) code.push(action === "random" ? normal() : 0);
+        if (action === "start") {
+          code = cfg.startCodes[Number(document.getElementById("__ID__-pick").value)];
+        }
+        setCode(code);
+      });
     });
-    ["pointerup", "pointercancel"].forEach(function (name) {
-      plane.addEventListener(name, function () { dragging = false; });
-    });
+    var plane = root.querySelector(".vx-plane");
+    var marker = plane ? plane.querySelector(".vx-marker") : null;
+    if (plane) {
+      var dragging = false;
+      function fromPointer(event) {
+        var box = plane.getBoundingClientRect();
+        var u = Math.max(0, Math.min(1, (event.clientX - box.left) / box.width));
+        var v = Math.max(0, Math.min(1, (event.clientY - box.top) / box.height));
+        setCode([(2 * u - 1) * limit, (1 - 2 * v) * limit]);
+      }
+      plane.addEventListener("pointermove", function (event) {
+        if (event.pointerType === "mouse" || dragging) fromPointer(event);
+      });
+      plane.addEventListener("pointerdown", function (event) {
+        dragging = true;
+        if (plane.setPointerCapture) plane.setPointerCapture(event.pointerId);
+        fromPointer(event);
+        event.preventDefault();
+      });
+      ["pointerup", "pointercancel"].forEach(function (name) {
+        plane.addEventListener(name, function () { dragging = false; });
+      });
+    }
+    setCode(z);
+    root.dataset.ready = "1";
   }
-  setCode(z);
 })(0);
 """
