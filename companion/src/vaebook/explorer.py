@@ -165,20 +165,14 @@ def latent_explorer(
     def render() -> str:
         return _render(config, order, active, background, labels is not None)
 
-    # Everything but the integer weights, then the finest integers that still fit.
-    rest = len(render().encode("utf-8")) + sum(
-        200 + 4 * -(-(4 * w.shape[1]) // 3) * 2
-        + (4 * -(-(2 * w.size) // 3) if w.size <= HALF_PRECISION_WEIGHTS else 0)
-        for w, _, _ in checked
-    )
-    fits = [bits for bits in (2, 1) if rest + 1.02 * _packed_size(checked, bits) <= max_bytes]
+    # Everything but the integer weights; then as many extra bits as still fit.
     calibration = _calibration_codes(codes, latent_dim, float(limit))
-    for extra_bits in range(fits[0] if fits else 0, -1, -1):
-        quantized, config["layers"] = _quantize(checked, calibration, extra_bits)
-        html = render()
-        if len(html.encode("utf-8")) <= max_bytes:
-            break
-    else:
+    quantized, config["layers"] = _quantize(checked, calibration, None)
+    rest = len(render().encode("utf-8"))
+    extra = _allocate_bits(checked, calibration, max_bytes - rest)
+    quantized, config["layers"] = _quantize(checked, calibration, extra)
+    html = render()
+    if len(html.encode("utf-8")) > max_bytes:
         raise ValueError(
             f"max_bytes: this decoder needs {len(html.encode('utf-8')):,} bytes of HTML even at "
             f"8 bits per weight, more than max_bytes = {max_bytes:,}"
@@ -251,12 +245,13 @@ def _check_codes(name: str, codes: object, latent_dim: int) -> np.ndarray:
 
 
 def _quantize(
-    layers: list[Layer], calibration: np.ndarray, extra_bits: int
+    layers: list[Layer], calibration: np.ndarray, extra: list[np.ndarray] | None
 ) -> tuple[list[Layer], list[dict]]:
     """The weights for the page: small layers (at most :data:`HALF_PRECISION_WEIGHTS`
-    weights, e.g. the first, d x 400) in float16; larger ones as integers of
-    ``8 + extra_bits`` bits with one float32 scale per output unit, deflated; float32
-    biases.
+    weights, e.g. the first, d x 400) in float16; larger ones as integers of 8 + extra
+    bits (``extra[k][j]`` for output unit j of layers[k]: 0, 1 or 2) with one float32
+    scale per output unit, deflated; float32 biases. ``extra=None``: no integer weights
+    at all, to measure the rest of the page.
 
     Plain rounding to 8 bits moves some pixels of a trained decoder by 15/255 or more;
     so each integer layer is rounded with GPTQ's error feedback (Frantar et al., 2023):
@@ -266,8 +261,8 @@ def _quantize(
     dequantized layers (what the page computes with) and their base64 spec.
     """
     dequantized, spec = [], []
-    x = calibration.astype(np.float64)
-    for weights, bias, activation in layers:
+    x = calibration
+    for k, (weights, bias, activation) in enumerate(layers):
         rows = weights.T  # (outputs, inputs): the weights into each output unit
         entry = {
             "inputs": int(weights.shape[0]),
@@ -279,54 +274,84 @@ def _quantize(
             half = rows.astype("<f2")
             w = half.astype(np.float32).T
             entry["half"] = _b64(half.tobytes())
+        elif extra is None:
+            w = weights
+            entry["q"] = entry["extra"] = entry["scale"] = ""
         else:
-            largest = 127 << extra_bits
+            largest = 127 << extra[k].astype(np.int64)
             scales = np.abs(rows).max(axis=1).astype(np.float64) / largest
             scales = np.where(scales > 0, scales, 1.0).astype(np.float32)
             q = _gptq_round(rows.astype(np.float64), scales.astype(np.float64), x, largest)
             w = (q.astype(np.float32) * scales[:, None]).T
-            entry["bits"] = 8 + extra_bits
-            entry["q"] = _b64(_pack(q, extra_bits))
+            entry["q"] = _b64(_pack(q, extra[k]))
+            entry["extra"] = _b64(extra[k].astype(np.uint8).tobytes())
             entry["scale"] = _b64(scales.astype("<f4").tobytes())
         dequantized.append((w, bias, activation))
         spec.append(entry)
-        x = _activate(x @ w.astype(np.float64) + bias, activation)
+        if extra is not None and k + 1 < len(layers):  # the next layer's inputs
+            x = _activate(x @ w + bias, activation)
     return dequantized, spec
 
 
-def _pack(q: np.ndarray, extra_bits: int) -> bytes:
-    """Integers |q| <= 127 * 2**extra_bits as zlib-deflated bytes: first the high parts
-    q >> extra_bits (int8, which deflate shrinks: small values are common), then the low
-    extra_bits of each, packed into bytes (most significant bit first)."""
-    q = q.astype(np.int32).reshape(-1)
-    high = (q >> extra_bits).astype(np.int8).tobytes()
-    low = b""
-    if extra_bits:
-        bits = ((q & ((1 << extra_bits) - 1))[:, None] >> np.arange(extra_bits)[::-1]) & 1
-        low = np.packbits(bits.astype(np.uint8).reshape(-1)).tobytes()
+def _pack(q: np.ndarray, extra: np.ndarray) -> bytes:
+    """Integers q (outputs, inputs), |q| <= 127 * 2**extra[j] in row j, as zlib-deflated
+    bytes: first the high parts q >> extra[j] (int8, which deflate shrinks: small values
+    are common), then the extra[j] low bits of each, row by row, packed into bytes (most
+    significant bit first)."""
+    q = q.astype(np.int64)
+    extra = extra.astype(np.int64)[:, None]
+    high = (q >> extra).astype(np.int8).tobytes()
+    shifts = np.arange(int(extra.max(initial=0)))[::-1]
+    bits = (q[:, :, None] >> shifts) & 1  # (outputs, inputs, most extra bits)
+    keep = np.broadcast_to(shifts < extra[:, :, None], bits.shape)
+    low = np.packbits(bits[keep].astype(np.uint8)).tobytes()
     return zlib.compress(high + low, 9)
 
 
-def _packed_size(layers: list[Layer], extra_bits: int) -> int:
-    """Base64 characters of the integer layers at ``extra_bits``, with plain rounding
-    (GPTQ's integers deflate to within a few per cent of the same size)."""
-    size = 0
-    for weights, _, _ in layers:
-        if weights.size > HALF_PRECISION_WEIGHTS:
-            rows = weights.T.astype(np.float64)
-            largest = 127 << extra_bits
-            scales = np.abs(rows).max(axis=1) / largest
-            q = np.round(rows / np.where(scales > 0, scales, 1.0)[:, None])
-            size += 4 * -(-len(_pack(q, extra_bits)) // 3)
-    return size
+def _allocate_bits(layers: list[Layer], calibration: np.ndarray, budget: int) -> list:
+    """Extra bits (0, 1 or 2) per output unit of each integer layer, within ``budget``
+    characters of base64: a first extra bit for every unit, then a second, as far as
+    they fit. The hidden layers' units go first, then the pixels in order of how steep
+    the sigmoid gets at their logits over the calibration codes (a pixel whose logit
+    never comes near 0 shows no error). Each extra bit of a unit costs inputs / 8 bytes
+    (low bits do not deflate); the 8-bit parts cost what deflate makes of them, measured
+    on plainly rounded weights, plus 1 %."""
+    extra, used, priority = [], 0.0, []
+    h = calibration
+    for k, (weights, bias, activation) in enumerate(layers):
+        logits = h @ weights + bias
+        h = _activate(logits, activation)
+        extra.append(np.zeros(weights.shape[1], dtype=np.uint8))
+        if weights.size <= HALF_PRECISION_WEIGHTS:
+            continue
+        rows = weights.T.astype(np.float64)
+        scales = np.abs(rows).max(axis=1) / 127
+        q = np.round(rows / np.where(scales > 0, scales, 1.0)[:, None])
+        used += 1.01 * 4 / 3 * len(_pack(q, extra[k])) + 4 / 3 * 5 * weights.shape[1]
+        if k == len(layers) - 1:
+            sigmoid = _activate(logits, "sigmoid")
+            steepness = (sigmoid * (1 - sigmoid)).max(axis=0)
+        else:
+            steepness = np.full(weights.shape[1], np.inf)
+        for j in np.argsort(-steepness, kind="stable"):
+            priority.append((k, int(j)))
+    costs = {k: 4 / 3 * layers[k][0].shape[0] / 8 for k, _ in priority}
+    for _round in range(2):
+        for k, j in priority:
+            if used + costs[k] > budget:
+                return extra
+            extra[k][j] += 1
+            used += costs[k]
+    return extra
 
 
 def _gptq_round(
-    rows: np.ndarray, scales: np.ndarray, x: np.ndarray, largest: int, block: int = 64
+    rows: np.ndarray, scales: np.ndarray, x: np.ndarray, largest: np.ndarray, block: int = 64
 ) -> np.ndarray:
-    """Integers q (outputs, inputs), |q| <= largest, with q * scale close to ``rows`` on
+    """Integers q (outputs, inputs), |q[j]| <= largest[j], with q * scale close to ``rows`` on
     the inputs ``x`` (n, inputs) in GPTQ's least-squares sense; columns in blocks."""
     w = rows.copy()
+    x = x.astype(np.float64)
     hessian = x.T @ x / len(x)  # E[x x^T] over the calibration inputs
     dead = np.diag(hessian) == 0  # inputs that are always 0 (dead ReLUs): weight irrelevant
     hessian[dead, dead] = 1.0
@@ -341,7 +366,7 @@ def _gptq_round(
         errors = np.zeros_like(part)
         for k in range(last - first):
             i = first + k
-            q[:, i] = np.clip(np.round(part[:, k] / scales), -largest, largest)
+            q[:, i] = np.clip(np.round(part[:, k] / scales), -largest, largest)  # per row
             errors[:, k] = (part[:, k] - q[:, i] * scales) / upper[i, i]
             part[:, k + 1:] -= np.outer(errors[:, k], upper[i, i + 1:last])
         w[:, last:] -= errors @ upper[first:last, last:]
@@ -350,14 +375,14 @@ def _gptq_round(
 
 def _calibration_codes(codes: np.ndarray | None, latent_dim: int, limit: float) -> np.ndarray:
     """Codes the page will decode: z ~ N(0, I) and z uniform on the sliders' box, both
-    within [-limit, limit], and up to 2,048 of ``codes``."""
+    within [-limit, limit], and up to 1,024 of ``codes``; float32 (n, latent_dim)."""
     rng = np.random.default_rng(0)
     parts = [
-        np.clip(rng.standard_normal((2048, latent_dim)), -limit, limit),
-        rng.uniform(-limit, limit, (2048, latent_dim)),
+        np.clip(rng.standard_normal((1024, latent_dim)), -limit, limit),
+        rng.uniform(-limit, limit, (1024, latent_dim)),
     ]
     if codes is not None:
-        parts.append(np.clip(codes[rng.permutation(len(codes))[:2048]], -limit, limit))
+        parts.append(np.clip(codes[rng.permutation(len(codes))[:1024]], -limit, limit))
     return np.concatenate(parts).astype(np.float32)
 
 
@@ -554,12 +579,12 @@ _JS = r"""
     });
   }
   function unpack(l, packed) {  // q = (high << extra) + low, as _pack wrote them
-    var n = l.inputs * l.outputs, extra = l.bits - 8, scale = floats(l.scale);
+    var n = l.inputs * l.outputs, scale = floats(l.scale), extra = bytes(l.extra);
     var high = new Int8Array(packed.buffer, 0, n), w = new Float32Array(n);
     for (var k = 0, bit = 8 * n; k < n; k++) {
-      var low = 0;
-      for (var e = 0; e < extra; e++, bit++) low = 2 * low + ((packed[bit >> 3] >> (7 - (bit & 7))) & 1);
-      w[k] = Math.fround((high[k] * (1 << extra) + low) * scale[Math.floor(k / l.inputs)]);
+      var j = Math.floor(k / l.inputs), e = extra[j], low = 0;
+      for (var t = 0; t < e; t++, bit++) low = 2 * low + ((packed[bit >> 3] >> (7 - (bit & 7))) & 1);
+      w[k] = Math.fround((high[k] * (1 << e) + low) * scale[j]);
     }
     return w;
   }

@@ -211,9 +211,10 @@ def decoder_layers(model):
             name = getattr(layer.activation, "__name__", "")
             if name not in known:
                 raise ValueError(f"model's decoder: Dense layer {layer.name!r} has activation {name!r}")
-            kernel = np.asarray(ops.convert_to_numpy(layer.kernel), dtype=np.float32)
+            weights = layer.get_weights()  # [kernel, bias], or [kernel] without a bias
+            kernel = np.asarray(weights[0], dtype=np.float32)
             bias = (
-                np.asarray(ops.convert_to_numpy(layer.bias), dtype=np.float32)
+                np.asarray(weights[1], dtype=np.float32)
                 if layer.use_bias
                 else np.zeros(kernel.shape[1], np.float32)
             )
