@@ -312,11 +312,16 @@ def test_each_explorer_weighs_at_most_500_kb(explorers) -> None:
         explorers[20].layers, latent_dim=20).element_id  # one id per explorer
 
 
-def test_inactive_dimensions_go_behind_a_toggle(models) -> None:
+def collapsed_codes() -> np.ndarray:
+    """Codes of an encoder that uses 5 of 20 dimensions, z4 the most."""
     codes = np.random.default_rng(0).standard_normal((100, 20)).astype(np.float32)
     codes[:, 5:] *= 0.01  # 15 dimensions the encoder does not use
     codes[:, 3] *= 3  # the most active one
-    html = latent_explorer(decoder_layers(models[20]), latent_dim=20, codes=codes).html
+    return codes
+
+
+def test_inactive_dimensions_go_behind_a_toggle(models) -> None:
+    html = latent_explorer(decoder_layers(models[20]), latent_dim=20, codes=collapsed_codes()).html
     shown, hidden = html.split("<details", 1)
     dims = re.findall(r'data-dim="(\d+)"', shown)
     assert dims[0] == "3" and sorted(dims) == ["0", "1", "2", "3", "4"]
@@ -537,12 +542,36 @@ def test_it_runs_as_a_notebook_output_attached_after_its_scripts(
     assert not problems, problems
 
 
-def test_check_explorers_fails_on_a_dead_explorer(browser, tmp_path, explorers) -> None:
-    dead = re.sub(r"<script>.*?</script>", "", explorers[2].html, flags=re.S)
-    page = browser.new_page()
-    page.goto(write_page(tmp_path / "dead.html", dead).as_uri())
+def test_the_toggle_opens_and_its_sliders_work(browser, tmp_path, models) -> None:
+    explorer = latent_explorer(decoder_layers(models[20]), latent_dim=20, codes=collapsed_codes())
+    page, problems = open_page(browser, write_page(tmp_path / "toggle.html", explorer).as_uri())
     try:
-        with pytest.raises(AssertionError, match="script did not run"):
+        hidden = page.locator(f"#{explorer.element_id}-z19")
+        assert not hidden.is_visible()
+        assert check_explorers(page) == 1  # opens the toggle and drags all 20 sliders
+        assert hidden.is_visible() and hidden.input_value() != "0"
+    finally:
+        page.close()
+    assert not problems, problems
+
+
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        (lambda html: re.sub(r"<script>.*?</script>", "", html, flags=re.S), "script did not run"),
+        (lambda html: html.replace("ctx.putImageData(image, 0, 0);", ""), "did not change"),
+    ],
+    ids=["no script", "no drawing"],
+)
+def test_check_explorers_fails_on_a_broken_explorer(
+    browser, tmp_path, explorers, broken, message
+) -> None:
+    html = broken(explorers[2].html)
+    assert html != explorers[2].html
+    page = browser.new_page()
+    page.goto(write_page(tmp_path / "broken.html", html).as_uri())
+    try:
+        with pytest.raises(AssertionError, match=message):
             check_explorers(page, timeout_ms=500)
     finally:
         page.close()

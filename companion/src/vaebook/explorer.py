@@ -530,13 +530,13 @@ _CSS = """
   border-radius: 50%; }
 #ID canvas.vx-digit { border: 1px solid #999; display: block; }
 #ID .vx-readout { font-family: monospace; margin-top: 4px; white-space: pre; }
-#ID .vx-controls { flex: 1 1 300px; min-width: 280px; }
-#ID .vx-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr));
-  column-gap: 12px; }
-#ID .vx-slider { display: flex; align-items: center; gap: 6px; height: 24px; }
-#ID .vx-slider label { width: 2.4em; text-align: right; }
-#ID .vx-slider input { flex: 1 1 auto; min-width: 120px; max-width: 240px; }
-#ID .vx-slider output { width: 3.2em; font-family: monospace; }
+#ID .vx-controls { flex: 1 1 280px; min-width: 260px; }
+#ID .vx-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));
+  column-gap: 10px; }
+#ID .vx-slider { display: flex; align-items: center; gap: 4px; height: 24px; }
+#ID .vx-slider label { width: 2.2em; flex: none; text-align: right; }
+#ID .vx-slider input { flex: 1 1 auto; min-width: 60px; max-width: 240px; }
+#ID .vx-slider output { width: 3.4em; flex: none; font-family: monospace; }
 #ID .vx-more { margin: 4px 0; }
 #ID .vx-buttons { display: flex; flex-wrap: wrap; gap: 6px; align-items: center;
   margin-top: 8px; }
