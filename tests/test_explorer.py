@@ -356,6 +356,7 @@ def _bad_layers(models) -> dict[str, tuple[object, dict, type, str]]:
         "labels not digits": (good, {"codes": np.zeros((3, 2)), "labels": np.array([0, 1, 12])},
                               ValueError, "labels must be digits"),
         "limit": (good, {"limit": -1.0}, ValueError, "limit must be a positive number"),
+        "max_bytes": (good, {"max_bytes": 100_000}, ValueError, "max_bytes: this decoder needs"),
     }
 
 
@@ -363,7 +364,7 @@ BAD_CASES = [
     "a model, not layers", "not (W, b, act)", "W rows != latent_dim", "W shapes do not chain",
     "b does not match W", "non-finite weight", "unknown activation", "not 784 outputs",
     "ends in sigmoid", "latent_dim = 0", "start_codes shape", "codes not finite",
-    "labels not digits", "limit",
+    "labels not digits", "limit", "max_bytes",
 ]
 
 
@@ -550,6 +551,28 @@ def test_the_toggle_opens_and_its_sliders_work(browser, tmp_path, models) -> Non
         assert not hidden.is_visible()
         assert check_explorers(page) == 1  # opens the toggle and drags all 20 sliders
         assert hidden.is_visible() and hidden.input_value() != "0"
+    finally:
+        page.close()
+    assert not problems, problems
+
+
+def test_a_second_view_of_the_same_output_works_on_its_own(browser, tmp_path, explorers) -> None:
+    """JupyterLab's "New View for Notebook" shows one output twice: the same ids twice.
+    Each copy's script wires its own copy."""
+    html = explorers[2].html
+    page, problems = open_page(browser, write_page(tmp_path / "twice.html", html, html).as_uri())
+    try:
+        draws = page.evaluate(
+            """() => {
+              const [first, second] = document.querySelectorAll(".vaebook-explorer");
+              const slider = second.querySelector("input[type=range]");
+              slider.value = "1.5";
+              slider.dispatchEvent(new Event("input", {bubbles: true}));
+              return [first.dataset.draws, second.dataset.draws, first.dataset.ready,
+                      second.dataset.ready];
+            }"""
+        )
+        assert draws == ["1", "2", "1", "1"], draws
     finally:
         page.close()
     assert not problems, problems

@@ -1,10 +1,12 @@
 """A latent explorer that runs in the reader's browser: no kernel, no server, no CDN.
 
 :func:`latent_explorer` exports a trained MLP decoder into one self-contained HTML
-fragment: the weights (base64; 8 bits per weight with one scale per output unit, GPTQ-
-rounded, and float16 for small layers), a
-forward pass in plain JavaScript on ``Float32Array``s, a ``<canvas>`` for the digit and
-one ``<input type="range">`` per latent dimension. For d = 2 it adds the latent plane:
+fragment: the weights, a forward pass in plain JavaScript on ``Float32Array``s, a
+``<canvas>`` for the digit and one ``<input type="range">`` per latent dimension. The
+weights are base64 text: small layers in float16; large ones as 8- to 10-bit integers
+with one scale per output unit (rounded with GPTQ's error feedback, the extra bits
+where the pixels are most sensitive, as many as ``max_bytes`` allows), deflated and
+unpacked by the browser's ``DecompressionStream``. For d = 2 it adds the latent plane:
 the test codes as a coloured scatter, and the digit decoded under the mouse (or finger).
 The fragment works in the static book page and as a notebook output (JupyterLab,
 Notebook 7, VS Code, Colab), because it is plain HTML with one inline script that finds
@@ -44,7 +46,8 @@ ACTIVE_VARIANCE = 0.01
 (the criterion of Burda et al., 2016); inactive ones sit behind a toggle."""
 
 HALF_PRECISION_WEIGHTS = 20_000
-"""Layers with at most this many weights are embedded in float16, larger ones in 8 bits."""
+"""Layers with at most this many weights are embedded in float16, larger ones as
+8- to 10-bit integers."""
 
 PLANE_SIZE = 256
 """Side of the d = 2 latent plane, in screen pixels."""
@@ -547,11 +550,14 @@ _CSS = """
 # inputs. The script finds its root by id when it runs; a notebook front end that runs
 # output scripts before the output is attached to the document is covered by retrying.
 _JS = r"""
-(function start(tries) {
+(function start(tries, script) {
   "use strict";
-  var root = document.getElementById("__ID__");
+  // This script's own explorer (even if a second view of the notebook repeats the id),
+  // else the element with the id, once the output is in the document.
+  var root = (script && script.isConnected && script.closest(".vaebook-explorer")) ||
+    document.getElementById("__ID__");
   if (!root) {
-    if (tries < 100) setTimeout(function () { start(tries + 1); }, 50);
+    if (tries < 100) setTimeout(function () { start(tries + 1, script); }, 50);
     return;
   }
   if (root.dataset.started) return;
@@ -636,8 +642,8 @@ _JS = r"""
     var readout = root.querySelector(".vx-readout");
     var sliders = [], outputs = [];
     for (var j = 0; j < d; j++) {
-      sliders.push(document.getElementById("__ID__-z" + j));
-      outputs.push(document.getElementById("__ID__-v" + j));
+      sliders.push(root.querySelector("#__ID__-z" + j));
+      outputs.push(root.querySelector("#__ID__-v" + j));
     }
     function draw() {
       var logits = decode(z), px = image.data, width = side * s;
@@ -694,7 +700,7 @@ _JS = r"""
         var action = button.dataset.action, code = [];
         for (var j = 0; j < d; j++) code.push(action === "random" ? normal() : 0);
         if (action === "start") {
-          code = cfg.startCodes[Number(document.getElementById("__ID__-pick").value)];
+          code = cfg.startCodes[Number(root.querySelector("#__ID__-pick").value)];
         }
         setCode(code);
       });
@@ -725,5 +731,5 @@ _JS = r"""
     setCode(z);
     root.dataset.ready = "1";
   }
-})(0);
+})(0, document.currentScript);
 """
