@@ -146,7 +146,7 @@ def models() -> dict[int, VAE]:
 
 
 @pytest.fixture(scope="module")
-def test_codes() -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def stand_in_codes() -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Stand-ins for the test set's mu and digits: 10,000 codes and labels per d."""
     rng = np.random.default_rng(0)
     return {
@@ -156,10 +156,10 @@ def test_codes() -> dict[int, tuple[np.ndarray, np.ndarray]]:
 
 
 @pytest.fixture(scope="module")
-def explorers(models, test_codes) -> dict[int, LatentExplorer]:
+def explorers(models, stand_in_codes) -> dict[int, LatentExplorer]:
     made = {}
     for d, model in models.items():
-        codes, labels = test_codes[d]
+        codes, labels = stand_in_codes[d]
         made[d] = latent_explorer(
             decoder_layers(model), latent_dim=d, start_codes=codes[:10], codes=codes,
             labels=labels,
@@ -480,7 +480,7 @@ def test_sliders_have_labels_and_move_with_the_keyboard(browser, site, explorers
     assert not problems, problems
 
 
-def test_the_buttons_and_the_latent_plane(browser, site, models, explorers, test_codes) -> None:
+def test_the_buttons_and_the_latent_plane(browser, site, models, explorers, stand_in_codes) -> None:
     folder, _ = site
     page, problems = open_page(browser, (folder / "both.html").as_uri(), has_touch=True)
     uid = explorers[2].element_id
@@ -496,7 +496,7 @@ def test_the_buttons_and_the_latent_plane(browser, site, models, explorers, test
         root.get_by_label("start from").select_option("3")
         root.get_by_role("button", name="start from digit's μ").click()
         np.testing.assert_allclose(
-            [float(s.input_value()) for s in sliders], test_codes[2][0][3], atol=0.006
+            [float(s.input_value()) for s in sliders], stand_in_codes[2][0][3], atol=0.006
         )
         # The plane: the mouse at 3/4 across and 1/4 down is z = (1.5, 1.5) of +-3.
         box = root.locator(".vx-plane").bounding_box()
