@@ -186,3 +186,55 @@ def _check_latent_dim_and_seed(latent_dim: object, seed: object) -> None:
     check_positive_int("latent_dim", latent_dim)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+
+def decoder_layers(model):
+    """An MLP decoder's weights as numpy, for :func:`vaebook.explorer.latent_explorer`.
+
+    model: a :class:`VAE` (its ``decoder``, e.g. from :func:`build_mlp_vae`) or a Keras
+    model of ``Dense`` layers (activations ``relu``, ``tanh``, ``sigmoid`` or none;
+    separate ``ReLU``/``Activation`` layers are folded into the ``Dense`` before them).
+    Returns ``[(W, b, activation), ...]``: the ``Dense`` kernel W float32 of shape
+    (inputs, outputs), the bias b float32 (outputs,) and the activation's name.
+    """
+    import numpy as np  # local: this module otherwise speaks keras.ops only
+
+    decoder = getattr(model, "decoder", model)
+    if not isinstance(decoder, keras.Model):
+        raise TypeError(f"model must be a VAE or a Keras decoder model, got {type(model).__name__}")
+    known = ("relu", "tanh", "sigmoid", "linear")
+    found = []
+    for layer in decoder.layers:
+        if isinstance(layer, layers.InputLayer):
+            continue
+        if isinstance(layer, layers.Dense):
+            name = getattr(layer.activation, "__name__", "")
+            if name not in known:
+                raise ValueError(f"model's decoder: Dense layer {layer.name!r} has activation {name!r}")
+            weights = layer.get_weights()  # [kernel, bias], or [kernel] without a bias
+            kernel = np.asarray(weights[0], dtype=np.float32)
+            bias = (
+                np.asarray(weights[1], dtype=np.float32)
+                if layer.use_bias
+                else np.zeros(kernel.shape[1], np.float32)
+            )
+            found.append((kernel, bias, name))
+            continue
+        name = None
+        plain_relu = isinstance(layer, layers.ReLU) and layer.max_value is None and not (
+            layer.negative_slope or layer.threshold
+        )
+        if plain_relu:
+            name = "relu"
+        elif isinstance(layer, layers.Activation):
+            name = getattr(layer.activation, "__name__", "")
+        if name in known and found and found[-1][2] == "linear":
+            found[-1] = (*found[-1][:2], name)
+            continue
+        raise ValueError(
+            "model's decoder must be an MLP (Dense layers with relu, tanh, sigmoid or no "
+            f"activation), got layer {layer.name!r} ({type(layer).__name__})"
+        )
+    if not found:
+        raise ValueError("model's decoder has no Dense layer")
+    return found

@@ -185,3 +185,43 @@ __all__ = [
     "estimate_log_px",
     "numpy_decoder",
 ]
+
+
+def decoder_layers(model: nn.Module) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """An MLP decoder's weights as numpy, for :func:`vaebook.explorer.latent_explorer`.
+
+    model: a :class:`VAE` (its ``decoder``) or an ``nn.Sequential`` of ``nn.Linear``
+    layers, each optionally followed by ``nn.ReLU``, ``nn.Tanh`` or ``nn.Sigmoid``.
+    Returns ``[(W, b, activation), ...]`` with W float32 of shape (inputs, outputs)
+    (``Linear.weight`` transposed), b float32 (outputs,), activation ``"relu"``,
+    ``"tanh"``, ``"sigmoid"`` or ``"linear"``.
+    """
+    decoder = getattr(model, "decoder", model)
+    if not isinstance(decoder, nn.Sequential):
+        raise TypeError(
+            f"model must be a VAE or an nn.Sequential decoder, got {type(model).__name__}"
+        )
+    names = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
+    layers: list[tuple[np.ndarray, np.ndarray, str]] = []
+    for module in decoder:
+        if isinstance(module, nn.Linear):
+            weight = module.weight.detach().cpu().numpy().T.astype(np.float32)
+            bias = (
+                module.bias.detach().cpu().numpy().astype(np.float32)
+                if module.bias is not None
+                else np.zeros(module.out_features, np.float32)
+            )
+            layers.append((weight, bias, "linear"))
+        elif type(module) in names and layers and layers[-1][2] == "linear":
+            layers[-1] = (*layers[-1][:2], names[type(module)])
+        else:
+            raise ValueError(
+                "model's decoder must be an MLP (nn.Linear layers, each optionally followed "
+                f"by ReLU, Tanh or Sigmoid), got {type(module).__name__}"
+            )
+    if not layers:
+        raise ValueError("model's decoder has no nn.Linear layer")
+    return layers
+
+
+__all__ += ["decoder_layers"]
