@@ -23,11 +23,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TAGS = ["hide-input", "colab-setup"]
-FIRST_LINE = "# Setup for Colab or any fresh environment: install the companion package `vaebook`"
+FIRST_LINE = "# Setup for Colab or any fresh environment: install the companion"
 
 TEMPLATE = '''\
-# Setup for Colab or any fresh environment: install the companion package `vaebook`
-# when it is missing. Colab's own torch, TensorFlow and Keras are left untouched.
+# Setup for Colab or any fresh environment: install the companion
+# package `vaebook` when it is missing. Everything Colab ships (torch,
+# TensorFlow, Keras, ipywidgets) is left as it is.
 import importlib.util
 import os
 import subprocess
@@ -36,9 +37,11 @@ import sys
 if importlib.util.find_spec("vaebook") is None:
     source = os.environ.get(
         "VAEBOOK_INSTALL_SOURCE",
-        "vaebook @ git+{repository_url}#subdirectory=companion",
+        "vaebook @ git+{repository_url}"
+        "#subdirectory=companion",
     )
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)'''
+    pip_install = [sys.executable, "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip_install, source], check=True)'''
 
 
 def repository_url() -> str:

@@ -337,6 +337,7 @@ def bad_book_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(BAD_PAGES, source)
     (source / "book").mkdir()
     (source / "book" / "_vendor").symlink_to(vendor)  # html_extra_path of _config.yml
+    shutil.copytree(ROOT / "book" / "style", source / "book" / "style")  # html_static_path
     shutil.copy(ROOT / "book" / "references.bib", source / "book")  # bibtex_bibfiles
     settings = config()
     settings["title"] = "vaebook: pages the browser test must fail"

@@ -181,7 +181,7 @@ def test_stamp_refuses_a_notebook_without_a_title_cell_first(tmp_path: Path):
 
 def test_setup_cell_installs_from_the_configured_repository_and_honours_the_override():
     source = setup_cell_source()
-    assert f'"vaebook @ git+{config()["repository"]["url"]}#subdirectory=companion"' in source
+    assert f'"vaebook @ git+{config()["repository"]["url"]}"\n        "#subdirectory=companion"' in source
     assert '"VAEBOOK_INSTALL_SOURCE"' in source
     assert 'importlib.util.find_spec("vaebook") is None' in source
     # Installing only the companion keeps Colab's torch, TensorFlow and Keras.
