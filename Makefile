@@ -54,7 +54,7 @@ test: unit notebooks strict-book browser colab
 # against each other (a measured 10x slowdown otherwise). Notebooks below run one at a
 # time with the settings a reader gets.
 unit: data
-	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest tests -n 2 --ignore=tests/test_browser.py --ignore=tests/test_colab.py
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest tests -n 2 --ignore=tests/test_browser.py --ignore=tests/test_explorer.py --ignore=tests/test_colab.py
 
 # Execute every chapter once, in a throw-away copy, keeping the outputs for the build.
 # (Not under _build: nbmake skips every path with a `_build` folder in it.)
@@ -69,9 +69,10 @@ notebooks: data vendor
 strict-book:
 	$(BIN)/jupyter-book build --all $(CI_SRC) -W -n --keep-going
 
-# Every page of that HTML in Debian's Chromium: equations, images, widgets, Colab links.
+# Every page of that HTML in Debian's Chromium: equations, images, widgets, Colab links,
+# the in-page latent explorers; and the explorer's own tests (parity, speed, weight).
 browser: $(CHROMIUM)
-	VAEBOOK_HTML=$(CI_SRC)/_build/html $(BIN)/python -m pytest tests/test_browser.py
+	VAEBOOK_HTML=$(CI_SRC)/_build/html $(BIN)/python -m pytest tests/test_browser.py tests/test_explorer.py
 
 $(CHROMIUM):
 	$(APT_INSTALL) chromium

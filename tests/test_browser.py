@@ -47,6 +47,7 @@ import yaml
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.book_pages import ROOT, colab_url, config, source_of, toc_documents
+from tests.explorer_checks import check_explorers
 
 HTML = Path(os.environ.get("VAEBOOK_HTML", ROOT / "_build" / "html")).resolve()
 # The sources that HTML was built from (<book>/_build/html), e.g. the executed copy in _ci/src.
@@ -54,6 +55,8 @@ SOURCE = HTML.parents[1] if (HTML.parents[1] / "_toc.yml").exists() else ROOT
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 # A tiny book with one page per defect the reader's checks must catch (see the module docstring).
 BAD_PAGES = ROOT / "tests" / "bad_pages"
+# Pages with in-page latent explorers (vaebook.explorer), and how many each shows.
+EXPLORER_PAGES = {"book/05_keras_vae": 1, "book/06_pytorch_vae": 2, "book/07_beta_vae": 1}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -423,6 +426,14 @@ def test_page_renders_for_a_reader(browser: Browser, base_url: str, document: st
         page.screenshot(path=SCREENSHOTS / f"{document.replace('/', '_')}.png", full_page=True)
         seen = page.evaluate(INSPECT_PAGE)
         problems.extend(reader_problems(reader_defects(page)))
+        try:  # drag every slider of every in-page latent explorer; the digit must follow
+            explorers = check_explorers(page)
+        except AssertionError as error:
+            explorers = None
+            problems.append(f"latent explorer: {error}")
+        expected_explorers = EXPLORER_PAGES.get(document, 0)
+        if explorers is not None and explorers != expected_explorers:
+            problems.append(f"{explorers} latent explorers on the page, expected {expected_explorers}")
     finally:
         page.close()
 
