@@ -20,32 +20,42 @@ import torch
 import torch.nn.functional as F
 
 
-def kl_diag_gaussian(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+def kl_diag_gaussian(
+    mu: torch.Tensor, log_var: torch.Tensor
+) -> torch.Tensor:
     """KL( N(mu, diag(exp(log_var))) || N(0, I) ) per example, in nats.
 
-    mu, log_var: tensors of shape (batch, latent_dim). Returns shape (batch,).
+    mu, log_var: tensors of shape (batch, latent_dim).
+    Returns shape (batch,).
     """
     if mu.shape != log_var.shape:
         raise ValueError(
-            f"mu and log_var must have the same shape, got {tuple(mu.shape)} and {tuple(log_var.shape)}"
+            "mu and log_var must have the same shape, "
+            f"got {tuple(mu.shape)} and {tuple(log_var.shape)}"
         )
     return 0.5 * (mu**2 + log_var.exp() - 1.0 - log_var).sum(dim=-1)
 
 
 def reparameterize(
-    mu: torch.Tensor, log_var: torch.Tensor, generator: torch.Generator | None = None
+    mu: torch.Tensor,
+    log_var: torch.Tensor,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Draw z = mu + sigma * eps with eps ~ N(0, I), differentiable in mu and log_var.
+    """Draw z = mu + sigma * eps with eps ~ N(0, I).
 
-    mu, log_var: tensors of the same shape, e.g. (batch, latent_dim); sigma = exp(log_var / 2).
-    generator: optional ``torch.Generator`` for the noise eps (default: torch's global one).
+    Differentiable in mu and log_var. mu, log_var: tensors of the same shape,
+    e.g. (batch, latent_dim); sigma = exp(log_var / 2). generator: optional
+    ``torch.Generator`` for the noise eps (default: torch's global one).
     Returns z with the shape of mu.
     """
     if mu.shape != log_var.shape:
         raise ValueError(
-            f"mu and log_var must have the same shape, got {tuple(mu.shape)} and {tuple(log_var.shape)}"
+            "mu and log_var must have the same shape, "
+            f"got {tuple(mu.shape)} and {tuple(log_var.shape)}"
         )
-    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+    eps = torch.randn(
+        mu.shape, generator=generator, dtype=mu.dtype, device=mu.device
+    )
     return mu + torch.exp(0.5 * log_var) * eps
 
 

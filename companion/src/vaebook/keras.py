@@ -45,11 +45,11 @@ def kl_diag_gaussian(mu, log_var):
 
 
 class Sampling(layers.Layer):
-    """z = mu + sigma * eps with eps ~ N(0, I): the reparameterization as a layer.
+    """z = mu + sigma * eps with eps ~ N(0, I): the trick as a layer.
 
-    Called on ``[mu, log_var]`` (each (batch, latent_dim)); returns z of the same shape.
-    eps comes from the layer's own ``SeedGenerator``, so a fixed ``seed`` repeats the
-    draws and every call draws new ones.
+    Called on ``[mu, log_var]`` (each (batch, latent_dim)); returns z of
+    the same shape. eps comes from the layer's own ``SeedGenerator``, so a
+    fixed ``seed`` repeats the draws and every call draws new ones.
     """
 
     def __init__(self, seed=None, **kwargs):
@@ -58,7 +58,9 @@ class Sampling(layers.Layer):
 
     def call(self, inputs):
         mu, log_var = inputs
-        epsilon = keras.random.normal(ops.shape(mu), seed=self.seed_generator)
+        epsilon = keras.random.normal(
+            ops.shape(mu), seed=self.seed_generator
+        )
         return mu + ops.exp(0.5 * log_var) * epsilon
 
 
