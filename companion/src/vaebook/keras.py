@@ -22,6 +22,9 @@ one listing (a ``literalinclude``): keep it a complete program.
 
 from __future__ import annotations
 
+# Used below the listing only (argument checks of the builders):
+from vaebook.checks import check_positive_int  # noqa: I001
+
 # --- listing of chapter 5 begins ---
 import keras
 from keras import layers, ops
