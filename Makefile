@@ -60,7 +60,7 @@ unit: data
 # (Not under _build: nbmake skips every path with a `_build` folder in it.)
 notebooks: data vendor
 	rm -rf _ci && mkdir -p $(CI_SRC)
-	cp -r _config.yml _toc.yml book $(CI_SRC)/
+	cp -r _config.yml _toc.yml book companion $(CI_SRC)/
 	sed -i 's/execute_notebooks: cache/execute_notebooks: "off"/' $(CI_SRC)/_config.yml
 	grep -q 'execute_notebooks: "off"' $(CI_SRC)/_config.yml
 	$(BIN)/python -m pytest -p no:cacheprovider --nbmake --overwrite $(CI_SRC)/book --durations=0 --durations-min=0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -39,3 +40,34 @@ def assert_twin(notebook: Path, obj: object) -> None:
         f"{obj.__module__}.{obj.__name__} and its copy in {notebook.name} differ; "
         "edit both so the chapter shows the code the companion runs"
     )
+
+
+def markdown_of(notebook: Path) -> str:
+    """The markdown cells of ``notebook``, joined by blank lines."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return "\n\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def listing_region(
+    notebook: Path, *, markdown: str | None = None, book: Path = BOOK
+) -> tuple[Path, str]:
+    """The file and the text that the chapter's one ``{literalinclude}`` shows.
+
+    The directive names a file relative to ``book`` and cuts it with
+    ``:start-after:`` and ``:end-before:`` markers, each found exactly once.
+    """
+    markdown = markdown_of(notebook) if markdown is None else markdown
+    found = re.findall(
+        r"^```\{literalinclude\} +(\S+)\n((?::[\w-]+:.*\n)*)```", markdown, flags=re.M
+    )
+    assert len(found) == 1, f"{notebook.name}: expected one literalinclude, found {len(found)}"
+    target, options = found[0]
+    opts = dict(re.findall(r"^:([\w-]+): *(.*)$", options, flags=re.M))
+    path = (book / target).resolve()
+    assert path.is_file(), f"{target} does not exist relative to {book}"
+    text = path.read_text(encoding="utf-8")
+    start, end = opts.get("start-after"), opts.get("end-before")
+    assert start and end, "the listing needs :start-after: and :end-before:"
+    assert text.count(start) == 1 and text.count(end) == 1, "each marker must occur once"
+    region = text.split(start, 1)[1].split("\n", 1)[1].split(end, 1)[0]
+    return path, region.rsplit("\n", 1)[0]

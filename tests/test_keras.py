@@ -7,11 +7,13 @@ backend here and on the torch backend in a subprocess (the backend is fixed at i
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 keras = pytest.importorskip("keras")
 from keras import ops  # noqa: E402
 
-from tests.notebooks import BOOK, assert_twin  # noqa: E402
+from tests.notebooks import BOOK, assert_twin, listing_region, markdown_of  # noqa: E402
 from vaebook import keras as vk  # noqa: E402
 from vaebook.data import load_mnist  # noqa: E402
 
@@ -256,3 +258,28 @@ def test_the_same_code_gives_the_same_numbers_on_the_torch_backend(digits, tmp_p
     assert set(history) == {"loss", "recon", "kl", "val_loss", "val_recon", "val_kl"}
     np.testing.assert_allclose(history["loss"], np.add(history["recon"], history["kl"]), rtol=1e-4)
     assert history["val_loss"][-1] < history["val_loss"][0]
+
+
+
+# The whole program at the end of the chapter ----------------------------------------------
+
+
+def test_chapter_lists_the_companion_model_and_loss_as_one_program():
+    path, region = listing_region(CHAPTER)
+    assert path == Path(vk.__file__).resolve()
+    tree = ast.parse(region)  # a complete, parseable program
+    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    wanted = {"bernoulli_log_likelihood", "kl_diag_gaussian", "Sampling", "build_encoder",
+              "build_decoder", "VAE"}
+    assert wanted <= names, sorted(wanted - names)
+    namespace: dict = {}
+    exec(compile(region, str(path), "exec"), namespace)  # runs on its own imports
+    assert issubclass(namespace["VAE"], keras.Model)
+
+
+def test_the_listing_check_fails_without_its_markers():
+    text = markdown_of(CHAPTER).replace(":end-before:", ":emphasize-lines:")
+    with pytest.raises(AssertionError, match="start-after"):
+        listing_region(CHAPTER, markdown=text)
+    with pytest.raises(AssertionError, match="does not exist"):
+        listing_region(CHAPTER, book=BOOK / "nowhere")

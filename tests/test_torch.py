@@ -3,15 +3,18 @@ the importance-weighted estimator, bad arguments, and the chapter-6 twins."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.notebooks import BOOK, assert_twin
+import vaebook.torch
+from tests.notebooks import BOOK, assert_twin, listing_region, markdown_of
 from vaebook.data import load_mnist
 from vaebook.elbo import iwae_log_likelihood, kl_diag_gaussian, log_normal_diag
 from vaebook.linear_gaussian import fit_ppca
@@ -300,3 +303,25 @@ def test_bad_arguments_raise_one_line_errors(digits):
 @pytest.mark.parametrize("obj", [VAE, ConvVAE, vae_loss, binarize_epoch, estimate_log_px])
 def test_chapter_6_shows_the_companion_code(obj):
     assert_twin(CHAPTER, obj)
+
+
+# The whole program at the end of the chapter ----------------------------------------------
+
+
+def test_chapter_6_lists_the_companion_model_and_loss_as_one_program():
+    path, region = listing_region(CHAPTER)
+    assert path == Path(vaebook.torch.__file__).resolve()
+    tree = ast.parse(region)  # a complete, parseable program
+    names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert {"VAE", "vae_loss"} <= names, names
+    namespace: dict = {}
+    exec(compile(region, str(path), "exec"), namespace)  # runs on its own imports
+    torch.manual_seed(0)
+    terms = namespace["vae_loss"](namespace["VAE"](), torch.zeros(2, 784))
+    assert set(terms) == {"loss", "recon", "kl"}
+
+
+def test_chapter_6_listing_check_fails_on_a_broken_directive():
+    text = markdown_of(CHAPTER).replace("../companion/", "../missing/")
+    with pytest.raises(AssertionError, match="does not exist"):
+        listing_region(CHAPTER, markdown=text)

@@ -1,26 +1,33 @@
-"""The book's VAE in Keras 3 (chapter 5): layers, models and the loss, in ``keras.ops``.
+"""The book's VAE in Keras 3 (chapter 5): layers, models and the loss.
 
-Everything here runs unchanged on the TensorFlow backend (the default, used by the
-book) and on the torch backend (``KERAS_BACKEND=torch``): the code calls only
-``keras.ops`` and ``keras.random``, and training goes through Keras's own ``fit``, which
-calls :meth:`VAE.compute_loss` on every batch.
+Everything here runs unchanged on the TensorFlow backend (the default, used
+by the book) and on the torch backend (``KERAS_BACKEND=torch``): the code
+calls only ``keras.ops`` and ``keras.random``, and training goes through
+Keras's own ``fit``, which calls :meth:`VAE.compute_loss` on every batch.
 
-Data: digits flattened to vectors of ``D = 784`` grey levels in [0, 1] (float32). While
-training, :class:`VAE` binarizes each batch with a fresh Bernoulli draw (dynamic
-binarization: every time a digit is seen it is a new binary sample, so every epoch sees
-new draws). Validation and test data are used as given, so pass digits that are already
-binarized (``load_mnist("test", binarize=True, seed=0)``).
+Data: digits flattened to vectors of ``D = 784`` grey levels in [0, 1]
+(float32). While training, :class:`VAE` binarizes each batch with a fresh
+Bernoulli draw (dynamic binarization: every time a digit is seen it is a
+new binary sample). Validation and test data are used as given, so pass
+digits that are already binarized
+(``load_mnist("test", binarize=True, seed=0)``).
 
-Loss convention of the book: reconstruction term and KL are summed over pixels and
-latent dimensions and averaged over the batch, in nats per image.
+Loss convention of the book: reconstruction term and KL are summed over
+pixels and latent dimensions and averaged over the batch, in nats per
+image.
+
+Chapter 5 ends with the part between the two ``listing`` comments below as
+one listing (a ``literalinclude``): keep it a complete program.
 """
 
 from __future__ import annotations
 
+# Used below the listing only (argument checks of the builders):
+from vaebook.checks import check_positive_int  # noqa: I001
+
+# --- listing of chapter 5 begins ---
 import keras
 from keras import layers, ops
-
-from vaebook.checks import check_positive_int
 
 IMAGE_SIZE = 28
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
@@ -29,9 +36,10 @@ PIXELS = IMAGE_SIZE * IMAGE_SIZE
 def bernoulli_log_likelihood(logits, x):
     """log p(x | z) of a Bernoulli decoder, summed over pixels, in nats.
 
-    logits: decoder outputs f(z), shape (batch, 784). x: binary pixels, same shape.
-    Returns shape (batch,). Uses x * l - log(1 + e^l) = x * l - softplus(l), which
-    never takes the log of a sigmoid that rounded to 0 or 1.
+    logits: decoder outputs f(z), shape (batch, 784). x: binary pixels,
+    same shape. Returns shape (batch,). Uses x * l - log(1 + e^l)
+    = x * l - softplus(l), which never takes the log of a sigmoid that
+    rounded to 0 or 1.
     """
     return ops.sum(x * logits - ops.softplus(logits), axis=-1)
 
@@ -65,7 +73,10 @@ class Sampling(layers.Layer):
 
 
 def build_encoder(latent_dim, hidden_dim=400, *, seed=None):
-    """q(z | x) as a functional model: x (batch, 784) -> [mu, log_var, z], each (batch, d)."""
+    """q(z | x), functional: x (batch, 784) -> [mu, log_var, z].
+
+    mu, log_var and z each have shape (batch, latent_dim).
+    """
     x = keras.Input(shape=(PIXELS,), name="x")
     h = layers.Dense(hidden_dim, activation="relu", name="hidden")(x)
     mu = layers.Dense(latent_dim, name="mu")(h)
@@ -75,7 +86,10 @@ def build_encoder(latent_dim, hidden_dim=400, *, seed=None):
 
 
 def build_decoder(latent_dim, hidden_dim=400):
-    """f(z) as a Sequential model: z (batch, d) -> logits (batch, 784), one per pixel."""
+    """f(z) as a Sequential model: z (batch, d) -> logits (batch, 784).
+
+    The encoder mirrored, one logit per pixel (not a probability).
+    """
     return keras.Sequential(
         [
             keras.Input(shape=(latent_dim,), name="z"),
@@ -86,47 +100,14 @@ def build_decoder(latent_dim, hidden_dim=400):
     )
 
 
-def build_conv_encoder(latent_dim, hidden_dim=16, *, seed=None):
-    """Convolutional q(z | x): x (batch, 784) -> [mu, log_var, z], each (batch, d).
-
-    Two 3x3 convolutions with stride 2 (32 then 64 filters) turn the 28x28 digit into
-    a 7x7x64 map; a dense layer of ``hidden_dim`` units feeds the two heads.
-    """
-    x = keras.Input(shape=(PIXELS,), name="x")
-    h = layers.Reshape((IMAGE_SIZE, IMAGE_SIZE, 1))(x)
-    h = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(h)
-    h = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)
-    h = layers.Flatten()(h)
-    h = layers.Dense(hidden_dim, activation="relu")(h)
-    mu = layers.Dense(latent_dim, name="mu")(h)
-    log_var = layers.Dense(latent_dim, name="log_var")(h)
-    z = Sampling(seed=seed, name="z")([mu, log_var])
-    return keras.Model(x, [mu, log_var, z], name="conv_encoder")
-
-
-def build_conv_decoder(latent_dim):
-    """Convolutional f(z): z (batch, d) -> logits (batch, 784), the encoder mirrored."""
-    return keras.Sequential(
-        [
-            keras.Input(shape=(latent_dim,), name="z"),
-            layers.Dense(7 * 7 * 64, activation="relu"),
-            layers.Reshape((7, 7, 64)),
-            layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu"),
-            layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu"),
-            layers.Conv2DTranspose(1, 3, padding="same"),
-            layers.Flatten(name="logits"),
-        ],
-        name="conv_decoder",
-    )
-
-
 class VAE(keras.Model):
-    """A VAE trained with Keras's ``fit``: minimizes -ELBO = recon + KL (nats per image).
+    """A VAE trained with Keras's ``fit``: minimizes -ELBO = recon + KL.
 
-    encoder: x (batch, 784) -> [mu, log_var, z]; decoder: z -> logits (batch, 784).
-    ``fit`` logs three metrics per epoch: ``loss`` (-ELBO), ``recon`` (-log p(x | z))
-    and ``kl``, each a mean over digits (``val_`` versions on validation data).
-    While training, each batch of grey levels in [0, 1] is binarized afresh.
+    encoder: x (batch, 784) -> [mu, log_var, z]; decoder: z -> logits
+    (batch, 784). ``fit`` logs three metrics per epoch, in nats per image:
+    ``loss`` (-ELBO), ``recon`` (-log p(x | z)) and ``kl``, each a mean
+    over digits (``val_`` versions on validation data). While training,
+    each batch of grey levels in [0, 1] is binarized afresh.
     """
 
     def __init__(self, encoder, decoder, *, seed=None, **kwargs):
@@ -138,56 +119,110 @@ class VAE(keras.Model):
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
     def call(self, x, training=False):
-        """Returns (x_binary, logits, mu, log_var); x_binary is x itself unless training."""
+        """Returns (x_binary, logits, mu, log_var).
+
+        x_binary is x itself unless training.
+        """
         if training:
-            u = keras.random.uniform(ops.shape(x), seed=self.binarization_seed)
+            seed = self.binarization_seed
+            u = keras.random.uniform(ops.shape(x), seed=seed)
             x = ops.cast(u < x, x.dtype)
         mu, log_var, z = self.encoder(x, training=training)
         logits = self.decoder(z, training=training)
         return x, logits, mu, log_var
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """-ELBO averaged over the batch; updates the ``recon`` and ``kl`` metrics."""
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None,
+        training=True,
+    ):
+        """-ELBO averaged over the batch; updates ``recon`` and ``kl``."""
         x_binary, logits, mu, log_var = y_pred
         recon = -bernoulli_log_likelihood(logits, x_binary)
         kl = kl_diag_gaussian(mu, log_var)
         self.recon_tracker.update_state(recon)
         self.kl_tracker.update_state(kl)
         return ops.mean(recon + kl)
+# --- listing of chapter 5 ends ---
+
+
+def build_conv_encoder(latent_dim, hidden_dim=16, *, seed=None):
+    """Convolutional q(z | x): x (batch, 784) -> [mu, log_var, z].
+
+    Two 3x3 convolutions with stride 2 (32 then 64 filters) turn the 28x28
+    digit into a 7x7x64 map; a dense layer of ``hidden_dim`` units feeds
+    the two heads. mu, log_var and z each have shape (batch, latent_dim).
+    """
+    x = keras.Input(shape=(PIXELS,), name="x")
+    h = layers.Reshape((IMAGE_SIZE, IMAGE_SIZE, 1))(x)
+    down = {"strides": 2, "padding": "same", "activation": "relu"}
+    h = layers.Conv2D(32, 3, **down)(h)
+    h = layers.Conv2D(64, 3, **down)(h)
+    h = layers.Flatten()(h)
+    h = layers.Dense(hidden_dim, activation="relu")(h)
+    mu = layers.Dense(latent_dim, name="mu")(h)
+    log_var = layers.Dense(latent_dim, name="log_var")(h)
+    z = Sampling(seed=seed, name="z")([mu, log_var])
+    return keras.Model(x, [mu, log_var, z], name="conv_encoder")
+
+
+def build_conv_decoder(latent_dim):
+    """Convolutional f(z): z (batch, d) -> logits (batch, 784).
+
+    The encoder mirrored, with transposed convolutions.
+    """
+    up = {"strides": 2, "padding": "same", "activation": "relu"}
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,), name="z"),
+            layers.Dense(7 * 7 * 64, activation="relu"),
+            layers.Reshape((7, 7, 64)),
+            layers.Conv2DTranspose(64, 3, **up),
+            layers.Conv2DTranspose(32, 3, **up),
+            layers.Conv2DTranspose(1, 3, padding="same"),
+            layers.Flatten(name="logits"),
+        ],
+        name="conv_decoder",
+    )
 
 
 def build_mlp_vae(latent_dim=20, seed=0):
-    """The book's MLP VAE, 784 -> 400 -> (mu, log_var) of size ``latent_dim``, and back.
+    """The book's MLP VAE: 784 -> 400 -> (mu, log_var), d = ``latent_dim``.
 
-    Calls ``keras.utils.set_random_seed(seed)`` first, so the initial weights, the
-    draws of eps and of the binarization, and the batch order of ``fit`` repeat for a
-    fixed seed. Returns an uncompiled :class:`VAE`; train it with
-    ``vae.compile(optimizer=keras.optimizers.Adam(1e-3))`` and
-    ``vae.fit(x_train, epochs=..., batch_size=128, validation_data=(x_test_binary,))``,
-    where ``x_train`` holds grey levels in [0, 1], shape (N, 784). On a CPU,
-    ``compile(..., steps_per_execution=16)`` (as chapter 5 does) runs 16 batches per
-    call of the compiled step, saving most of Keras's per-call overhead for this small
-    model, and changes no number.
+    Calls ``keras.utils.set_random_seed(seed)`` first, so the initial
+    weights, the draws of eps and of the binarization, and the batch order
+    of ``fit`` repeat for a fixed seed. Returns an uncompiled :class:`VAE`;
+    train it with ``vae.compile(optimizer=keras.optimizers.Adam(1e-3))``
+    and ``vae.fit(x_train, epochs=..., batch_size=128,
+    validation_data=(x_test_binary,))``, where ``x_train`` holds grey
+    levels in [0, 1], shape (N, 784). On a CPU,
+    ``compile(..., steps_per_execution=16)`` (as chapter 5 does) runs 16
+    batches per call of the compiled step, saving most of Keras's per-call
+    overhead for this small model, and changes no number.
     """
     _check_latent_dim_and_seed(latent_dim, seed)
     keras.utils.set_random_seed(seed)
-    return VAE(build_encoder(latent_dim), build_decoder(latent_dim), name="mlp_vae")
+    encoder, decoder = build_encoder(latent_dim), build_decoder(latent_dim)
+    return VAE(encoder, decoder, name="mlp_vae")
 
 
 def build_conv_vae(latent_dim=2, seed=0):
-    """The convolutional VAE (Conv2D 32, 64 with stride 2 -> dense 16 -> heads).
+    """The convolutional VAE (Conv2D 32, 64 with stride 2 -> dense 16).
 
     Same data, seeding and training recipe as :func:`build_mlp_vae`.
     """
     _check_latent_dim_and_seed(latent_dim, seed)
     keras.utils.set_random_seed(seed)
-    return VAE(build_conv_encoder(latent_dim), build_conv_decoder(latent_dim), name="conv_vae")
+    encoder = build_conv_encoder(latent_dim)
+    decoder = build_conv_decoder(latent_dim)
+    return VAE(encoder, decoder, name="conv_vae")
 
 
 def _check_latent_dim_and_seed(latent_dim: object, seed: object) -> None:
     check_positive_int("latent_dim", latent_dim)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ValueError(
+            f"seed must be a non-negative integer, got {seed!r}"
+        )
 
 
 def decoder_layers(model):

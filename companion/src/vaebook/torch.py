@@ -1,11 +1,15 @@
 """The PyTorch VAE of chapter 6, reused by later chapters.
 
-Both models take flattened digits ``x`` of shape ``(B, 784)`` (values in ``{0, 1}``
-or ``[0, 1]``), return decoder *logits* of the same shape, and share one loss,
-:func:`vae_loss`, in the book's convention: summed over pixels and latent
-dimensions, averaged over the batch, in nats per image. Train them with
-:func:`vaebook.training.fit`; evaluate them with :func:`vaebook.training.evaluate`
-(the test -ELBO) and :func:`estimate_log_px` (the importance-weighted bound).
+Both models take flattened digits ``x`` of shape ``(B, 784)`` (values in
+``{0, 1}`` or ``[0, 1]``), return decoder *logits* of the same shape, and
+share one loss, :func:`vae_loss`, in the book's convention: summed over
+pixels and latent dimensions, averaged over the batch, in nats per image.
+Train them with :func:`vaebook.training.fit`; evaluate them with
+:func:`vaebook.training.evaluate` (the test -ELBO) and
+:func:`estimate_log_px` (the importance-weighted bound).
+
+Chapter 6 ends with the part between the two ``listing`` comments below as
+one listing (a ``literalinclude``): keep it a complete program.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+# --- listing of chapter 6 begins ---
 import torch
 from torch import nn
 from torch.distributions import Normal
@@ -31,22 +37,27 @@ PIXELS = 784
 
 
 class VAE(nn.Module):
-    """MLP VAE: 784 -> hidden -> (mu, log_var) of size latent_dim; decoder mirrors it.
+    """MLP VAE: 784 -> hidden -> (mu, log_var) -> z -> hidden -> logits.
 
     encode(x): (B, 784) -> mu, log_var, each (B, latent_dim).
-    decode(z): (B, latent_dim) -> logits (B, 784) of a Bernoulli per pixel.
-    forward(x): (logits, mu, log_var) with z drawn by the reparameterization trick.
+    decode(z): (B, latent_dim) -> logits (B, 784), a Bernoulli per pixel.
+    forward(x): (logits, mu, log_var), z drawn by the reparameterization.
     """
 
     def __init__(self, latent_dim: int = 20, hidden_dim: int = 400):
         super().__init__()
         check_positive_int("latent_dim", latent_dim)
         check_positive_int("hidden_dim", hidden_dim)
-        self.encoder = nn.Sequential(nn.Linear(PIXELS, hidden_dim), nn.ReLU())
+        self.encoder = nn.Sequential(
+            nn.Linear(PIXELS, hidden_dim),
+            nn.ReLU(),
+        )
         self.mu = nn.Linear(hidden_dim, latent_dim)
         self.log_var = nn.Linear(hidden_dim, latent_dim)
         self.decoder = nn.Sequential(
-            nn.Linear(latent_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, PIXELS)
+            nn.Linear(latent_dim, hidden_dim),
+            nn.ReLU(),
+            nn.Linear(hidden_dim, PIXELS),
         )
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -56,119 +67,153 @@ class VAE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         mu, log_var = self.encode(x)
         q_z = Normal(mu, torch.exp(0.5 * log_var), validate_args=False)
-        z = q_z.rsample()  # mu + sigma * eps: gradients flow to mu and log_var
+        z = q_z.rsample()  # mu + sigma * eps: gradients reach mu, log_var
         return self.decode(z), mu, log_var
 
 
-class ConvVAE(VAE):
-    """Convolutional VAE (the keras.io layout): same encode, decode and forward as VAE.
-
-    Encoder: (B, 784) -> (B, 1, 28, 28) -> Conv2d 32 and 64 filters, 3x3, stride 2
-    -> 64 x 7 x 7 -> Linear(hidden_dim) -> (mu, log_var). Decoder: Linear -> 64 x 7 x 7
-    -> ConvTranspose2d 64 and 32 filters, stride 2 -> ConvTranspose2d 1 filter ->
-    logits flattened back to (B, 784).
-    """
-
-    def __init__(self, latent_dim: int = 2, hidden_dim: int = 16):
-        # Skip VAE.__init__ (it would build the MLP); the methods are inherited.
-        nn.Module.__init__(self)
-        check_positive_int("latent_dim", latent_dim)
-        check_positive_int("hidden_dim", hidden_dim)
-        self.encoder = nn.Sequential(
-            nn.Unflatten(1, (1, 28, 28)),
-            nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(),  # 32 x 14 x 14
-            nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),  # 64 x 7 x 7
-            nn.Flatten(),
-            nn.Linear(64 * 7 * 7, hidden_dim), nn.ReLU(),
-        )
-        self.mu = nn.Linear(hidden_dim, latent_dim)
-        self.log_var = nn.Linear(hidden_dim, latent_dim)
-        self.decoder = nn.Sequential(
-            nn.Linear(latent_dim, 64 * 7 * 7), nn.ReLU(),
-            nn.Unflatten(1, (64, 7, 7)),
-            nn.ConvTranspose2d(64, 64, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
-            nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
-            nn.ConvTranspose2d(32, 1, 3, padding=1),  # 1 x 28 x 28 logits
-            nn.Flatten(),
-        )
-        # Channels-last weights take oneDNN's faster convolution path on the CPU
-        # (`make bench` times this model); the numbers are the same in either layout.
-        self.to(memory_format=torch.channels_last)
-
-
 def vae_loss(model: VAE, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Negative ELBO of a batch ``x`` (B, 784), in nats per image, and its two terms.
+    """Negative ELBO of a batch ``x`` (B, 784) and its two terms, in nats.
 
-    recon = -log p(x | z), summed over pixels; kl = KL(q(z | x) || p(z)), summed over
-    latent dimensions; both averaged over the batch. loss = recon + kl.
+    recon = -log p(x | z), summed over pixels; kl = KL(q(z | x) || p(z)),
+    summed over latent dimensions; both averaged over the batch (nats per
+    image). loss = recon + kl.
     """
     logits, mu, log_var = model(x)
     recon = -bernoulli_log_likelihood(logits, x).mean()
     kl = kl_diag_gaussian(mu, log_var).mean()
     return {"loss": recon + kl, "recon": recon, "kl": kl}
+# --- listing of chapter 6 ends ---
 
 
-def binarize_epoch(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """A fresh binarization of grey digits ``x`` in [0, 1]: pixel = 1 with probability x.
+class ConvVAE(VAE):
+    """Convolutional VAE in the keras.io layout, with the methods of VAE.
 
-    The ``transform`` :func:`vaebook.training.fit` applies at the start of every epoch
-    (dynamic binarization); ``generator`` is ``fit``'s, so a fixed seed repeats it.
-    Same rule as ``load_mnist(binarize=True)`` and the Keras model: one uniform draw u
-    per pixel, pixel = 1 when u < x. On the CPU these are exactly the draws of
+    Encoder: (B, 784) -> (B, 1, 28, 28) -> Conv2d 32 and 64 filters, 3x3,
+    stride 2 -> 64 x 7 x 7 -> Linear(hidden_dim) -> (mu, log_var).
+    Decoder: Linear -> 64 x 7 x 7 -> ConvTranspose2d 64 and 32 filters,
+    stride 2 -> ConvTranspose2d 1 filter -> logits flattened to (B, 784).
+    """
+
+    def __init__(self, latent_dim: int = 2, hidden_dim: int = 16):
+        # Skip VAE.__init__ (it would build the MLP); keep VAE's methods.
+        nn.Module.__init__(self)
+        check_positive_int("latent_dim", latent_dim)
+        check_positive_int("hidden_dim", hidden_dim)
+        up = {"stride": 2, "padding": 1, "output_padding": 1}
+        self.encoder = nn.Sequential(
+            nn.Unflatten(1, (1, 28, 28)),
+            nn.Conv2d(1, 32, 3, stride=2, padding=1),  # 32 x 14 x 14
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 3, stride=2, padding=1),  # 64 x 7 x 7
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(64 * 7 * 7, hidden_dim),
+            nn.ReLU(),
+        )
+        self.mu = nn.Linear(hidden_dim, latent_dim)
+        self.log_var = nn.Linear(hidden_dim, latent_dim)
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, 64 * 7 * 7),
+            nn.ReLU(),
+            nn.Unflatten(1, (64, 7, 7)),
+            nn.ConvTranspose2d(64, 64, 3, **up),  # 64 x 14 x 14
+            nn.ReLU(),
+            nn.ConvTranspose2d(64, 32, 3, **up),  # 32 x 28 x 28
+            nn.ReLU(),
+            nn.ConvTranspose2d(32, 1, 3, padding=1),  # 1 x 28 x 28 logits
+            nn.Flatten(),
+        )
+        # Channels-last weights take oneDNN's faster convolution path on
+        # the CPU (`make bench` times this model); the numbers are the same
+        # in either layout.
+        self.to(memory_format=torch.channels_last)
+
+
+def binarize_epoch(
+    x: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
+    """A fresh binarization of grey digits ``x`` in [0, 1]: 1 with prob. x.
+
+    The ``transform`` :func:`vaebook.training.fit` applies at the start of
+    every epoch (dynamic binarization); ``generator`` is ``fit``'s, so a
+    fixed seed repeats it. Same rule as ``load_mnist(binarize=True)`` and
+    the Keras model: one uniform draw u per pixel, pixel = 1 when u < x.
+    On the CPU these are exactly the draws of
     ``torch.bernoulli(x, generator=generator)``, made faster.
     """
-    u = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    u = torch.rand(
+        x.shape, generator=generator, dtype=x.dtype, device=x.device
+    )
     return (u < x).to(x.dtype)  # P(u < x) = x for u ~ Uniform(0, 1)
 
 
 def estimate_log_px(
     model: VAE, x: torch.Tensor, *, num_samples: int = 1000, seed: int = 0
 ) -> torch.Tensor:
-    """Importance-weighted estimate of log p(x) for each digit, in nats; shape (N,).
+    """Importance-weighted estimate of log p(x) per digit, in nats; (N,).
 
-    x: digits, shape (N, 784), on the model's device. For each digit, draws
-    ``num_samples`` codes z_k from q(z | x) and returns
+    x: digits, shape (N, 784), on the model's device. For each digit,
+    draws ``num_samples`` codes z_k from q(z | x) and returns
     log (1/K) sum_k p(x | z_k) p(z_k) / q(z_k | x), the IWAE bound L_K of
-    Burda et al. (2016): a lower bound on log p(x) that tightens as K grows.
-    ``seed`` fixes the draws, so the estimate is repeatable.
+    Burda et al. (2016): a lower bound on log p(x) that tightens as K
+    grows. ``seed`` fixes the draws, so the estimate is repeatable.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != PIXELS:
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must be a torch.Tensor of shape (N, {PIXELS}), got {shape}")
+    if (
+        not isinstance(x, torch.Tensor)
+        or x.dim() != 2
+        or x.shape[1] != PIXELS
+    ):
+        if isinstance(x, torch.Tensor):
+            shape = tuple(x.shape)
+        else:
+            shape = type(x).__name__
+        raise ValueError(
+            f"x must be a torch.Tensor of shape (N, {PIXELS}), got {shape}"
+        )
     check_positive_int("num_samples", num_samples)
     generator = torch.Generator(device=x.device).manual_seed(seed)
-    digits_per_chunk = max(1, 2**14 // num_samples)  # about 50 MB of logits per chunk
+    # About 50 MB of logits per chunk of digits:
+    digits_per_chunk = max(1, 2**14 // num_samples)
     was_training = model.training
     model.eval()
     estimates = []
     with torch.no_grad():
         for x_chunk in x.split(digits_per_chunk):
             mu, log_var = model.encode(x_chunk)
-            shape = (num_samples, *mu.shape)  # (K, B, d): K codes per digit
+            shape = (num_samples, *mu.shape)  # (K, B, d): K codes a digit
             mu, log_var = mu.expand(shape), log_var.expand(shape)
             z = reparameterize(mu, log_var, generator)
-            logits = model.decode(z.flatten(0, 1)).view(*shape[:2], -1)  # (K, B, 784)
-            log_px_given_z = bernoulli_log_likelihood(logits, x_chunk.expand_as(logits))
-            log_pz = log_normal_diag(z, torch.zeros_like(z), torch.zeros_like(z))
+            logits = model.decode(z.flatten(0, 1))
+            logits = logits.view(*shape[:2], -1)  # (K, B, 784)
+            x_k = x_chunk.expand_as(logits)
+            log_px_given_z = bernoulli_log_likelihood(logits, x_k)
+            zeros = torch.zeros_like(z)
+            log_pz = log_normal_diag(z, zeros, zeros)
             log_qz = log_normal_diag(z, mu, log_var)
-            estimates.append(iwae_log_likelihood(log_px_given_z, log_pz, log_qz))
+            estimates.append(
+                iwae_log_likelihood(log_px_given_z, log_pz, log_qz)
+            )
     model.train(was_training)
     return torch.cat(estimates)
 
 
 def numpy_decoder(model: VAE) -> Callable[[np.ndarray], np.ndarray]:
-    """A plain ``decode(z) -> images`` for plots and widgets: numpy in, numpy out.
+    """A plain ``decode(z) -> images`` for plots and widgets (numpy).
 
-    z: float array (n, latent_dim). Returns pixel probabilities sigmoid(logits), float32
-    array (n, 28, 28) in [0, 1]. Runs without gradients on the model's device.
+    z: float array (n, latent_dim). Returns pixel probabilities
+    sigmoid(logits), float32 array (n, 28, 28) in [0, 1]. Runs without
+    gradients on the model's device.
     """
     device = next(model.parameters()).device
 
     def decode(z: np.ndarray) -> np.ndarray:
-        z_tensor = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
+        z_array = np.asarray(z, dtype=np.float32)
+        z_tensor = torch.as_tensor(z_array, device=device)
         with torch.no_grad():
             probs = torch.sigmoid(model.decode(z_tensor))
         return probs.cpu().numpy().reshape(-1, 28, 28)

@@ -99,7 +99,15 @@ def fit(
     # handles very slowly; flushing them to zero changes no loss we report.
     torch.set_flush_denormal(True)
     try:
-        bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
+        # smoothing=0: the bar's rate is the average over all epochs so far
+        # (tqdm's default weights the latest epochs most).
+        bar = tqdm(
+            range(epochs),
+            desc="training",
+            unit="epoch",
+            smoothing=0,
+            disable=not progress,
+        )
         for _ in bar:
             start_time = time.perf_counter()
             model.train()
