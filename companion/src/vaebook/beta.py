@@ -63,7 +63,7 @@ class DeepVAE(VAE):
 
 
 def beta_vae_loss(beta: float) -> LossFn:
-    """The β-VAE loss -log p(x | z) + β KL(q(z | x) || p(z)); β = 1 is the VAE."""
+    """The β-VAE loss -log p(x | z) + β KL(q(z | x) || p(z)); β = 1: the VAE."""
     beta = check_non_negative("beta", beta)
 
     def loss_fn(model: VAE, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -109,7 +109,7 @@ def free_bits_loss(free_bits: float) -> LossFn:
 
 def capacity_loss(capacity: float, steps: int, gamma: float) -> LossFn:
     """Controlled capacity: recon + γ |KL - C_t| with the target
-    C_t = capacity * min(1, t / steps) nats at step t, returned as "capacity"."""
+    C_t = capacity * min(1, t / steps) nats at step t, returned too."""
     capacity = check_non_negative("capacity", capacity)
     check_positive_int("steps", steps)
     gamma = check_non_negative("gamma", gamma)
