@@ -63,7 +63,9 @@ class DeepVAE(VAE):
 
 
 def beta_vae_loss(beta: float) -> LossFn:
-    """The β-VAE loss -log p(x | z) + β KL(q(z | x) || p(z)); β = 1: the VAE."""
+    """The β-VAE loss: -log p(x | z) + β KL(q(z | x) || p(z)), nats per image.
+
+    β = 1 is the VAE's -ELBO."""
     beta = check_non_negative("beta", beta)
 
     def loss_fn(model: VAE, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -76,7 +78,8 @@ def beta_vae_loss(beta: float) -> LossFn:
 
 
 def warmup_loss(warmup_steps: int) -> LossFn:
-    """KL warm-up: recon + β_t KL, β_t = min(1, t / warmup_steps) at step t."""
+    """KL warm-up: recon + β_t KL, with β_t = min(1, t / warmup_steps) at
+    training step t."""
     check_positive_int("warmup_steps", warmup_steps)
     step = 0
 
@@ -94,7 +97,7 @@ def warmup_loss(warmup_steps: int) -> LossFn:
 
 def free_bits_loss(free_bits: float) -> LossFn:
     """Free bits: recon + sum_j max(λ, KL_j), with KL_j the KL of dimension j
-    averaged over the batch and λ = free_bits nats: below λ it costs nothing."""
+    averaged over the batch and λ = free_bits nats (below λ, KL is free)."""
     free_bits = check_non_negative("free_bits", free_bits)
 
     def loss_fn(model: VAE, x: torch.Tensor) -> dict[str, torch.Tensor]:
