@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 APT_INSTALL := apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y
 
 # `book` is also a folder: without .PHONY make would call the target up to date.
-.PHONY: venv data vendor book test unit notebooks strict-book browser colab bench clean
+.PHONY: venv data vendor book test unit notebooks strict-book browser colab bench seeds clean
 
 # Debian's python3 makes virtual environments only with python3-venv (ensurepip) installed.
 $(INSTALLED): requirements.txt companion/pyproject.toml
@@ -84,6 +84,10 @@ colab: data
 
 bench: data
 	$(BIN)/python -m benchmarks.bench --rounds $(ROUNDS)
+
+# Chapter 7's seed study: MIG of the beta = 1 and beta = 8 shapes models over 5 seeds.
+seeds: data
+	$(BIN)/python -m studies.beta_seeds
 
 clean:
 	rm -rf _build _ci .jupyter_cache $(VENDOR) vendor/node_modules

@@ -83,6 +83,8 @@ class LatentSliders(widgets.VBox):
             for j in range(latent_dim)
         ]
         self.image = widgets.Image(format="png", width=SIDE * scale, height=SIDE * scale)
+        # in a row beside many sliders the image would stretch to their height: keep it square
+        self.image.layout.align_self = "flex-start"
         # width "auto": a button's default width (ipywidgets 7 and 8) cuts longer labels short
         fit_label = {"layout": widgets.Layout(width="auto")}
         self.random_button = widgets.Button(description="random z ~ N(0, I)", **fit_label)

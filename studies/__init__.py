@@ -1,0 +1,1 @@
+"""Studies that take longer than a chapter may: run them with ``python -m studies.<name>``."""
