@@ -293,3 +293,11 @@ def test_chapter_map_check_fails_on_small_text_and_a_missing_chapter():
     assert any("renders at 9.3 px" in p for p in problems) and any("[2]" in p for p in problems), problems
     attribute = '<svg width="672" height="10"><text font-size="15">Chapter 1</text></svg>'
     assert chapter_map_problems(attribute, [1]) and not chapter_map_problems(attribute.replace('"15"', '"16"'), [1])
+
+
+def test_references_bib_parses():
+    """A syntax error in references.bib (an unclosed entry) fails the whole book build."""
+    import pybtex.database
+
+    bib = pybtex.database.parse_file(str(ROOT / "book" / "references.bib"), bib_format="bibtex")
+    assert len(bib.entries) >= 20
