@@ -58,12 +58,13 @@ unit: data
 
 # Execute every chapter once, in a throw-away copy, keeping the outputs for the build.
 # (Not under _build: nbmake skips every path with a `_build` folder in it.)
+# The cell timeout is _config.yml's execute.timeout (a test keeps the two equal).
 notebooks: data vendor
 	rm -rf _ci && mkdir -p $(CI_SRC)
 	cp -r _config.yml _toc.yml book companion $(CI_SRC)/
 	sed -i 's/execute_notebooks: cache/execute_notebooks: "off"/' $(CI_SRC)/_config.yml
 	grep -q 'execute_notebooks: "off"' $(CI_SRC)/_config.yml
-	$(BIN)/python -m pytest -p no:cacheprovider --nbmake --overwrite $(CI_SRC)/book --durations=0 --durations-min=0
+	$(BIN)/python -m pytest -p no:cacheprovider --nbmake --nbmake-timeout=900 --overwrite $(CI_SRC)/book --durations=0 --durations-min=0
 
 # Render the executed copy strictly: any warning (reference, citation, failed cell) fails.
 strict-book:

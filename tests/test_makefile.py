@@ -7,11 +7,13 @@ plan can be read with a PATH that lacks npm, as on a machine without Node.js.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
@@ -96,3 +98,10 @@ def test_python3_venv_is_installed_only_when_python_cannot_make_a_venv(
         assert install == -1, lines
     else:
         assert 0 <= install < make_venv, lines
+
+
+def test_nbmake_allows_each_cell_the_seconds_the_book_build_allows():
+    """A slow CPU must not fail CI's notebooks on a cell that `make book` would finish."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    found = re.findall(r"--nbmake-timeout=(\d+)", (ROOT / "Makefile").read_text())
+    assert found == [str(config["execute"]["timeout"])], found
