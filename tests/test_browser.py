@@ -30,24 +30,21 @@ fails exactly the checks it was written to fail.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.book_pages import ROOT, colab_url, config, source_of, toc_documents
 from tests.explorer_checks import check_explorers
+from tests.local_browser import chromium, serve
 
 HTML = Path(os.environ.get("VAEBOOK_HTML", ROOT / "_build" / "html")).resolve()
 # The sources that HTML was built from (<book>/_build/html), e.g. the executed copy in _ci/src.
@@ -57,17 +54,6 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 BAD_PAGES = ROOT / "tests" / "bad_pages"
 # Pages with in-page latent explorers (vaebook.explorer), and how many each shows.
 EXPLORER_PAGES = {"book/05_keras_vae": 1, "book/06_pytorch_vae": 2, "book/07_beta_vae": 1}
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # Requests allowed to fail, as {substring of the URL: reason}. Empty: every request must succeed.
 ALLOWED_FAILED_REQUESTS: dict[str, str] = {}
 # Console errors allowed, as {substring of the message: reason}.
@@ -302,31 +288,12 @@ def reader_problems(defects: dict[str, list[str]]) -> list[str]:
     return [f"{check}: {message}" for check, messages in defects.items() for message in messages]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
-        pass
-
-
-@contextlib.contextmanager
-def _serve(directory: Path) -> Iterator[str]:
-    """`directory`, served on 127.0.0.1 by a Python http.server thread on a free port."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     """The built book's HTML, served locally."""
     if not (HTML / "index.html").exists():
         pytest.fail(f"no built book at {HTML}; build it first (make strict-book or make book)")
-    with _serve(HTML) as url:
+    with serve(HTML) as url:
         yield url
 
 
@@ -351,18 +318,14 @@ def bad_book_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         capture_output=True, text=True, timeout=300,
     )
     assert build.returncode == 0, f"building {BAD_PAGES} failed:\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
-    with _serve(source / "_build" / "html") as url:
+    with serve(source / "_build" / "html") as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; `make browser` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _allowed(text: str, allow_list: dict[str, str]) -> bool:

@@ -9,25 +9,21 @@ every page of the built book; here it is proven on pages that must fail it.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.explorer_checks import ALL_READY, READ_DIGIT, check_explorers
+from tests.local_browser import chromium, serve
 
 from vaebook.explorer import LatentExplorer, latent_explorer
 from vaebook.torch import ConvVAE, VAE, decoder_layers, numpy_decoder
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 MAX_BYTES = 500_000  # each explorer's HTML (issue 12: <= 500 KB per explorer)
 MIN_DECODES_PER_SECOND = 60
 TOLERANCE = 2  # grey levels of 255, per pixel
@@ -97,19 +93,8 @@ def explorers(models, stand_in_codes) -> dict[int, LatentExplorer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -117,16 +102,8 @@ def site(tmp_path_factory, explorers) -> Iterator[tuple[Path, str]]:
     """A folder with one page holding both explorers, served on a free port of 127.0.0.1."""
     folder = tmp_path_factory.mktemp("site")
     write_page(folder / "both.html", explorers[2], explorers[20])
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.timeout = 5
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(folder) as url:
+        yield folder, url
 
 
 def write_page(path: Path, *fragments: LatentExplorer | str) -> Path:
