@@ -33,7 +33,9 @@ def kl_diag_gaussian(
             "mu and log_var must have the same shape, "
             f"got {tuple(mu.shape)} and {tuple(log_var.shape)}"
         )
-    return 0.5 * (mu**2 + log_var.exp() - 1.0 - log_var).sum(dim=-1)
+    # expm1(v) = e^v - 1 without cancelling near v = 0, where collapsed
+    # units sit (the naive e^v - 1 - v even turns negative there)
+    return 0.5 * (mu**2 + torch.expm1(log_var) - log_var).sum(dim=-1)
 
 
 def reparameterize(
@@ -82,8 +84,10 @@ def log_normal_diag(
     the prior N(0, I) pass ``torch.zeros_like(z)`` for both mu and log_var.
     Returns shape (...), in nats.
     """
-    squared = (z - mu) ** 2 / log_var.exp()
-    return -0.5 * (math.log(2 * math.pi) + log_var + squared).sum(dim=-1)
+    # (z - mu) / sigma with sigma = e^(log_var / 2): 1 / sigma^2 alone
+    # would overflow for a very narrow q
+    scaled = (z - mu) * torch.exp(-0.5 * log_var)
+    return -0.5 * (math.log(2 * math.pi) + log_var + scaled**2).sum(dim=-1)
 
 
 def iwae_log_likelihood(

@@ -49,7 +49,8 @@ def kl_diag_gaussian(mu, log_var):
 
     mu, log_var: shape (batch, latent_dim). Returns shape (batch,).
     """
-    return 0.5 * ops.sum(mu**2 + ops.exp(log_var) - 1.0 - log_var, axis=-1)
+    # expm1(v) = e^v - 1, exact near v = 0 (collapsed units)
+    return 0.5 * ops.sum(mu**2 + ops.expm1(log_var) - log_var, axis=-1)
 
 
 class Sampling(layers.Layer):
