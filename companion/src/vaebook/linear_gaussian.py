@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import torch
 
+from vaebook.checks import check_codes, check_data_matrix, check_finite
+
 
 @dataclass(frozen=True)
 class LinearGaussian:
@@ -52,8 +54,13 @@ class LinearGaussian:
                 f"b and psi_diag must have shape ({D},) to match W, got "
                 f"{tuple(self.b.shape)} and {tuple(self.psi_diag.shape)}"
             )
+        for name in ("W", "b", "psi_diag"):
+            check_finite(name, getattr(self, name))
         if not bool((self.psi_diag > 0).all()):
-            raise ValueError("psi_diag must be positive (it holds the noise variances)")
+            raise ValueError(
+                "psi_diag must be positive (it holds the noise variances), "
+                f"got a minimum of {float(self.psi_diag.min()):g}"
+            )
 
     @property
     def data_dim(self) -> int:
@@ -66,9 +73,11 @@ class LinearGaussian:
         return self.W.shape[1]
 
     def _check_x(self, x: torch.Tensor) -> None:
-        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != self.data_dim:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be a tensor of shape (N, {self.data_dim}), got {shape}")
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor of shape (N, {self.data_dim}), got {type(x).__name__}")
+        if x.dim() != 2 or x.shape[1] != self.data_dim:
+            raise ValueError(f"x must be a tensor of shape (N, {self.data_dim}), got {tuple(x.shape)}")
+        check_finite("x", x)
 
     def log_marginal(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log p(x) = log N(x; b, W W^T + Psi) per row of x (N, D); returns (N,) nats."""
@@ -96,6 +105,7 @@ class LinearGaussian:
         model's (float32 for a float32 model and float32 inputs).
         """
         self._check_x(x)
+        check_codes("z", z, self.latent_dim, len(x))
         out_dtype = torch.promote_types(torch.promote_types(x.dtype, z.dtype), self.W.dtype)
         scale = self.psi_diag.double().rsqrt()
         r = (x.double() - self.b.double()) * scale  # (N, D)
@@ -129,6 +139,7 @@ def fit_ppca(x: torch.Tensor, latent_dim: int) -> LinearGaussian:
     and eigenvalues of the data covariance. Returns a LinearGaussian with
     Psi = sigma^2 I.
     """
+    check_data_matrix("x", x, more_rows_than_columns=True)
     if (
         isinstance(latent_dim, bool)
         or not isinstance(latent_dim, int)
