@@ -102,6 +102,8 @@ CASES = [
      "log_px_given_z must be a torch.Tensor"),
     ("iwae numpy log_qz", lambda: elbo.iwae_log_likelihood(LOG_W, LOG_W, LOG_W.numpy()), TypeError,
      "log_qz must be a torch.Tensor"),
+    ("iwae NaN", lambda: elbo.iwae_log_likelihood(LOG_W, nan_like(LOG_W), LOG_W), ValueError,
+     r"log_pz must not hold NaN, got 1 NaN value\(s\)"),
     ("iwae num_samples 0", lambda: elbo.iwae_log_likelihood(LOG_W, LOG_W, LOG_W, num_samples=0), ValueError,
      "num_samples must be a positive integer, got 0"),
     # vaebook.linear_gaussian -------------------------------------------------------------

@@ -10,6 +10,12 @@ Every function works on batches and returns one value per example, in nats:
 
 The book's loss convention: sum over pixels and latent dimensions, average over the
 batch yourself (``.mean()``), report nats per image.
+
+Each function checks its arguments' types and shapes (metadata only, free on a training
+step) and raises one line naming the argument (see :mod:`vaebook.checks`). Value ranges
+are read where data enter the companion (``fit``, ``evaluate``, ``estimate_log_px``),
+not here: pass ``check_pixels=True`` to :func:`bernoulli_log_likelihood` to have x checked
+when you call it on your own data.
 """
 
 from __future__ import annotations
