@@ -293,7 +293,7 @@ def test_bad_arguments_raise_one_line_errors(digits):
         estimate_log_px(VAE(), x, num_samples=0)
     with pytest.raises(ValueError, match=r"x must be a torch.Tensor of shape \(N, 784\)"):
         estimate_log_px(VAE(), x.view(-1, 28, 28))
-    with pytest.raises(ValueError, match=r"x must be a torch.Tensor of shape \(N, 784\), got ndarray"):
+    with pytest.raises(TypeError, match=r"x must be a torch.Tensor of shape \(N, 784\), got ndarray"):
         estimate_log_px(VAE(), x.numpy())
 
 

@@ -8,7 +8,18 @@ import torch
 from torch import nn
 
 from vaebook.data import load_mnist
-from vaebook.training import default_device, evaluate, fit
+from vaebook.training import default_device
+from vaebook.training import evaluate as _evaluate
+from vaebook.training import fit as _fit
+
+
+def fit(*args, **kwargs):
+    """fit on rows that end with the label (0..9): not pixels, so no [0, 1] check."""
+    return _fit(*args, pixels=False, **kwargs)
+
+
+def evaluate(*args, **kwargs):
+    return _evaluate(*args, pixels=False, **kwargs)
 
 N_DIGITS = 2000
 POOL = 4  # 28 x 28 digits pooled to 7 x 7 = 49 features
@@ -161,8 +172,8 @@ def test_transform_makes_a_fresh_training_set_each_epoch(pooled_digits):
         ({"epochs": 2.5}, ValueError, "epochs must be a positive integer, got 2.5"),
         ({"epochs": 1, "batch_size": True}, ValueError, "batch_size must be a positive integer"),
         ({"epochs": 1, "batch_size": -5}, ValueError, "batch_size must be a positive integer"),
-        ({"epochs": 1, "x_train": "numpy"}, TypeError, "x_train must be a torch.Tensor, got ndarray"),
-        ({"epochs": 1, "x_val": "numpy"}, TypeError, "x_val must be a torch.Tensor or None"),
+        ({"epochs": 1, "x_train": "numpy"}, TypeError, r"x_train must be a torch.Tensor of shape \(N, \.\.\.\), got ndarray"),
+        ({"epochs": 1, "x_val": "numpy"}, TypeError, r"x_val must be a torch.Tensor of shape \(N, \.\.\.\), got ndarray"),
     ],
 )
 def test_fit_rejects_bad_arguments(pooled_digits, kwargs, error, message):
@@ -191,3 +202,10 @@ def test_fit_rejects_a_bad_learning_rate(lr):
     model = torch.nn.Linear(3, 1)
     with pytest.raises(ValueError, match="lr"):
         fit(model, lambda m, b: {"loss": m(b).pow(2).mean()}, torch.zeros(4, 3), epochs=1, lr=lr)
+
+
+def test_fit_and_evaluate_check_pixels_by_default(pooled_digits):
+    with pytest.raises(ValueError, match=r"x_train must hold pixel intensities in \[0, 1\], got values from 0 to 9"):
+        _fit(linear_model(), squared_error, pooled_digits, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"x must hold pixel intensities in \[0, 1\]"):
+        _evaluate(linear_model(), squared_error, pooled_digits)

@@ -10,6 +10,12 @@ Every function works on batches and returns one value per example, in nats:
 
 The book's loss convention: sum over pixels and latent dimensions, average over the
 batch yourself (``.mean()``), report nats per image.
+
+Each function checks its arguments' types and shapes (metadata only, free on a training
+step) and raises one line naming the argument (see :mod:`vaebook.checks`). Value ranges
+are read where data enter the companion (``fit``, ``evaluate``, ``estimate_log_px``),
+not here: pass ``check_pixels=True`` to :func:`bernoulli_log_likelihood` to have x checked
+when you call it on your own data.
 """
 
 from __future__ import annotations
@@ -18,6 +24,13 @@ import math
 
 import torch
 import torch.nn.functional as F
+
+from vaebook.checks import (
+    check_log_weights,
+    check_same_dtype,
+    check_tensors,
+    check_unit_interval,
+)
 
 
 def kl_diag_gaussian(
@@ -28,12 +41,10 @@ def kl_diag_gaussian(
     mu, log_var: tensors of shape (batch, latent_dim).
     Returns shape (batch,).
     """
-    if mu.shape != log_var.shape:
-        raise ValueError(
-            "mu and log_var must have the same shape, "
-            f"got {tuple(mu.shape)} and {tuple(log_var.shape)}"
-        )
-    return 0.5 * (mu**2 + log_var.exp() - 1.0 - log_var).sum(dim=-1)
+    check_tensors("(batch, latent_dim)", mu=mu, log_var=log_var)
+    # expm1(v) = e^v - 1 without cancelling near v = 0, where collapsed
+    # units sit (the naive e^v - 1 - v even turns negative there)
+    return 0.5 * (mu**2 + torch.expm1(log_var) - log_var).sum(dim=-1)
 
 
 def reparameterize(
@@ -59,17 +70,23 @@ def reparameterize(
     return mu + torch.exp(0.5 * log_var) * eps
 
 
-def bernoulli_log_likelihood(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def bernoulli_log_likelihood(
+    logits: torch.Tensor, x: torch.Tensor, *, check_pixels: bool = False
+) -> torch.Tensor:
     """log Bern(x; sigmoid(logits)) summed over pixels, in nats (always <= 0).
 
     logits: decoder outputs f(z), shape (..., D); x: binary pixels in {0, 1}, same shape.
     Returns shape (...), e.g. (batch,). Computed as minus the binary cross-entropy with
     logits, which stays finite for large |logits| where log(sigmoid(logits)) would not.
+
+    Checks shapes and dtypes only (free): the training losses call this at every step,
+    so the [0, 1] range of x is checked where data enters (``fit``, ``evaluate``,
+    ``estimate_log_px``), or by ``check_pixels=True`` when you call it yourself.
     """
-    if logits.shape != x.shape:
-        raise ValueError(
-            f"logits and x must have the same shape, got {tuple(logits.shape)} and {tuple(x.shape)}"
-        )
+    check_tensors("(..., D)", logits=logits, x=x)
+    check_same_dtype("x", x, "logits", logits)
+    if check_pixels:
+        check_unit_interval("x", x)
     return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
 
 
@@ -82,12 +99,21 @@ def log_normal_diag(
     the prior N(0, I) pass ``torch.zeros_like(z)`` for both mu and log_var.
     Returns shape (...), in nats.
     """
-    squared = (z - mu) ** 2 / log_var.exp()
-    return -0.5 * (math.log(2 * math.pi) + log_var + squared).sum(dim=-1)
+    check_tensors(
+        "(..., latent_dim)", same_shape=False, z=z, mu=mu, log_var=log_var
+    )
+    # (z - mu) / sigma with sigma = e^(log_var / 2): 1 / sigma^2 alone
+    # would overflow for a very narrow q
+    scaled = (z - mu) * torch.exp(-0.5 * log_var)
+    return -0.5 * (math.log(2 * math.pi) + log_var + scaled**2).sum(dim=-1)
 
 
 def iwae_log_likelihood(
-    log_px_given_z: torch.Tensor, log_pz: torch.Tensor, log_qz: torch.Tensor
+    log_px_given_z: torch.Tensor,
+    log_pz: torch.Tensor,
+    log_qz: torch.Tensor,
+    *,
+    num_samples: int | None = None,
 ) -> torch.Tensor:
     """Importance-weighted estimate of log p(x): log (1/K) sum_k w_k,
     w_k = p(x, z_k) / q(z_k | x).
@@ -95,14 +121,10 @@ def iwae_log_likelihood(
     Each argument has shape (K, batch): log p(x | z_k), log p(z_k) and
     log q(z_k | x) for K samples z_k ~ q(z | x) of every example. Returns
     shape (batch,), in nats. With K = 1 this is a one-sample ELBO; it
-    increases towards log p(x) as K grows (Burda et al., 2016).
+    increases towards log p(x) as K grows (Burda et al., 2016). Shapes
+    cannot tell (K, batch) from (batch, K): pass num_samples=K to have
+    the orientation checked.
     """
-    same = log_px_given_z.shape == log_pz.shape == log_qz.shape
-    if not same or log_pz.dim() != 2:
-        raise ValueError(
-            "log_px_given_z, log_pz and log_qz must all have shape "
-            f"(K, batch), got {tuple(log_px_given_z.shape)}, "
-            f"{tuple(log_pz.shape)} and {tuple(log_qz.shape)}"
-        )
+    check_log_weights(log_px_given_z, log_pz, log_qz, num_samples)
     log_w = log_px_given_z + log_pz - log_qz
     return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])

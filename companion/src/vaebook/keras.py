@@ -29,6 +29,8 @@ from vaebook.checks import check_positive_int  # noqa: I001
 import keras
 from keras import layers, ops
 
+from vaebook.checks import check_same_shape
+
 IMAGE_SIZE = 28
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
 
@@ -41,6 +43,7 @@ def bernoulli_log_likelihood(logits, x):
     = x * l - softplus(l), which never takes the log of a sigmoid that
     rounded to 0 or 1.
     """
+    check_same_shape("logits", logits, "x", x)
     return ops.sum(x * logits - ops.softplus(logits), axis=-1)
 
 
@@ -49,7 +52,9 @@ def kl_diag_gaussian(mu, log_var):
 
     mu, log_var: shape (batch, latent_dim). Returns shape (batch,).
     """
-    return 0.5 * ops.sum(mu**2 + ops.exp(log_var) - 1.0 - log_var, axis=-1)
+    check_same_shape("mu", mu, "log_var", log_var)
+    # expm1(v) = e^v - 1, exact near v = 0 (collapsed units)
+    return 0.5 * ops.sum(mu**2 + ops.expm1(log_var) - log_var, axis=-1)
 
 
 class Sampling(layers.Layer):

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import torch
 
+from vaebook.checks import check_codes, check_data_matrix, check_finite
+
 
 @dataclass(frozen=True)
 class LinearGaussian:
@@ -52,8 +54,13 @@ class LinearGaussian:
                 f"b and psi_diag must have shape ({D},) to match W, got "
                 f"{tuple(self.b.shape)} and {tuple(self.psi_diag.shape)}"
             )
+        for name in ("W", "b", "psi_diag"):
+            check_finite(name, getattr(self, name))
         if not bool((self.psi_diag > 0).all()):
-            raise ValueError("psi_diag must be positive (it holds the noise variances)")
+            raise ValueError(
+                "psi_diag must be positive (it holds the noise variances), "
+                f"got a minimum of {float(self.psi_diag.min()):g}"
+            )
 
     @property
     def data_dim(self) -> int:
@@ -66,9 +73,11 @@ class LinearGaussian:
         return self.W.shape[1]
 
     def _check_x(self, x: torch.Tensor) -> None:
-        if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != self.data_dim:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must be a tensor of shape (N, {self.data_dim}), got {shape}")
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor of shape (N, {self.data_dim}), got {type(x).__name__}")
+        if x.dim() != 2 or x.shape[1] != self.data_dim:
+            raise ValueError(f"x must be a tensor of shape (N, {self.data_dim}), got {tuple(x.shape)}")
+        check_finite("x", x)
 
     def log_marginal(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log p(x) = log N(x; b, W W^T + Psi) per row of x (N, D); returns (N,) nats."""
@@ -91,14 +100,20 @@ class LinearGaussian:
         The squared distance ||x - b - W z||^2 in the metric Psi^-1 is expanded as
         ||r||^2 - 2 r^T A z + z^T A^T A z with r = Psi^-1/2 (x - b) and A = Psi^-1/2 W, so
         many codes per digit cost O(d^2) each instead of forming a (..., N, D) tensor.
+        The three terms nearly cancel (each is hundreds of nats at D = 784), so they are
+        always summed in float64; the result has the dtype of x and z promoted with the
+        model's (float32 for a float32 model and float32 inputs).
         """
         self._check_x(x)
-        scale = self.psi_diag.rsqrt()
-        r = (x - self.b) * scale  # (N, D)
-        A = self.W * scale[:, None]  # (D, d)
-        squared_distance = (r**2).sum(-1) - 2 * (z * (r @ A)).sum(-1) + ((z @ (A.T @ A)) * z).sum(-1)
-        log_normalizer = self.data_dim * math.log(2 * math.pi) + self.psi_diag.log().sum()
-        return -0.5 * (log_normalizer + squared_distance)
+        check_codes("z", z, self.latent_dim, len(x))
+        out_dtype = torch.promote_types(torch.promote_types(x.dtype, z.dtype), self.W.dtype)
+        scale = self.psi_diag.double().rsqrt()
+        r = (x.double() - self.b.double()) * scale  # (N, D)
+        A = self.W.double() * scale[:, None]  # (D, d)
+        z64 = z.double()
+        squared_distance = (r**2).sum(-1) - 2 * (z64 * (r @ A)).sum(-1) + ((z64 @ (A.T @ A)) * z64).sum(-1)
+        log_normalizer = self.data_dim * math.log(2 * math.pi) + self.psi_diag.double().log().sum()
+        return (-0.5 * (log_normalizer + squared_distance)).to(out_dtype)
 
     def log_joint(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """log p(x, z) = log p(z) + log p(x | z) for x (N, D) and z (..., N, d); returns (..., N)."""
@@ -124,6 +139,7 @@ def fit_ppca(x: torch.Tensor, latent_dim: int) -> LinearGaussian:
     and eigenvalues of the data covariance. Returns a LinearGaussian with
     Psi = sigma^2 I.
     """
+    check_data_matrix("x", x, more_rows_than_columns=True)
     if (
         isinstance(latent_dim, bool)
         or not isinstance(latent_dim, int)

@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vaebook.checks import check_digits, check_finite, check_model
+
 # --- listing of chapter 6 begins ---
 import torch
 from torch import nn
@@ -163,18 +165,8 @@ def estimate_log_px(
     Burda et al. (2016): a lower bound on log p(x) that tightens as K
     grows. ``seed`` fixes the draws, so the estimate is repeatable.
     """
-    if (
-        not isinstance(x, torch.Tensor)
-        or x.dim() != 2
-        or x.shape[1] != PIXELS
-    ):
-        if isinstance(x, torch.Tensor):
-            shape = tuple(x.shape)
-        else:
-            shape = type(x).__name__
-        raise ValueError(
-            f"x must be a torch.Tensor of shape (N, {PIXELS}), got {shape}"
-        )
+    check_model("model", model)
+    check_digits("x", x, PIXELS, model)  # (N, 784), in [0, 1], model's dtype
     check_positive_int("num_samples", num_samples)
     generator = torch.Generator(device=x.device).manual_seed(seed)
     # About 50 MB of logits per chunk of digits:
@@ -195,9 +187,9 @@ def estimate_log_px(
             zeros = torch.zeros_like(z)
             log_pz = log_normal_diag(z, zeros, zeros)
             log_qz = log_normal_diag(z, mu, log_var)
-            estimates.append(
-                iwae_log_likelihood(log_px_given_z, log_pz, log_qz)
-            )
+            estimates.append(iwae_log_likelihood(
+                log_px_given_z, log_pz, log_qz, num_samples=num_samples
+            ))
     model.train(was_training)
     return torch.cat(estimates)
 
@@ -209,10 +201,12 @@ def numpy_decoder(model: VAE) -> Callable[[np.ndarray], np.ndarray]:
     sigmoid(logits), float32 array (n, 28, 28) in [0, 1]. Runs without
     gradients on the model's device.
     """
+    check_model("model", model)
     device = next(model.parameters()).device
 
     def decode(z: np.ndarray) -> np.ndarray:
         z_array = np.asarray(z, dtype=np.float32)
+        check_finite("z", z_array)
         z_tensor = torch.as_tensor(z_array, device=device)
         with torch.no_grad():
             probs = torch.sigmoid(model.decode(z_tensor))

@@ -13,7 +13,14 @@ from collections.abc import Callable, Mapping
 import torch
 from tqdm.auto import tqdm
 
-from vaebook.checks import check_positive_int
+from vaebook.checks import (
+    check_finite,
+    check_model,
+    check_model_dtype,
+    check_positive_int,
+    check_tensor,
+    check_unit_interval,
+)
 
 LossFn = Callable[[torch.nn.Module, torch.Tensor], Mapping[str, torch.Tensor]]
 """``loss_fn(model, batch) -> {"loss": scalar, ...}``: ``"loss"`` is minimized and
@@ -29,15 +36,45 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def _check_inputs(name: str, x: object, model: torch.nn.Module, pixels: bool) -> None:
+    """The checks fit and evaluate run once per call on their data (one pass over x)."""
+    check_tensor(name, x, "(N, ...)")
+    if x.dim() == 0 or len(x) == 0:
+        raise ValueError(f"{name} must have shape (N, ...) with N >= 1, got {tuple(x.shape)}")
+    if x.is_floating_point():
+        check_model_dtype(name, x, model)
+    if pixels:
+        check_unit_interval(name, x)
+    else:
+        check_finite(name, x)
+
+
 def evaluate(
-    model: torch.nn.Module, loss_fn: LossFn, x: torch.Tensor, *, batch_size: int = 1000
+    model: torch.nn.Module,
+    loss_fn: LossFn,
+    x: torch.Tensor,
+    *,
+    batch_size: int = 1000,
+    pixels: bool = True,
 ) -> dict[str, float]:
     """Mean of every entry of ``loss_fn`` over ``x`` (shape ``(N, ...)``), in eval mode.
+
+    x is checked once (a tensor with N >= 1 rows, the model's dtype and device, finite,
+    and with ``pixels`` values in [0, 1]; pass ``pixels=False`` for other data).
 
     Returns a dict of Python floats, one per key of ``loss_fn``'s result, each the mean
     over all ``N`` examples (batches are weighted by their size).
     """
     check_positive_int("batch_size", batch_size)
+    check_model("model", model)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a callable loss_fn(model, batch), got {type(loss_fn).__name__}")
+    _check_inputs("x", x, model, pixels)
+    return _evaluate(model, loss_fn, x, batch_size)
+
+
+def _evaluate(model: torch.nn.Module, loss_fn: LossFn, x: torch.Tensor, batch_size: int) -> dict[str, float]:
+    """evaluate without its checks (fit checked x_val once before the first epoch)."""
     was_training = model.training
     model.eval()
     totals: dict[str, float] = {}
@@ -63,6 +100,7 @@ def fit(
     transform: EpochTransform | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     progress: bool = True,
+    pixels: bool = True,
 ) -> dict[str, list[float]]:
     """Minimize ``loss_fn(model, batch)["loss"]`` with Adam and return the history.
 
@@ -75,6 +113,8 @@ def fit(
         inside the model), so a fixed seed repeats the run exactly on the CPU.
     x_val: optional held-out inputs, evaluated with :func:`evaluate` after each epoch.
     transform: optional per-epoch transform of ``x_train``; see :data:`EpochTransform`.
+    pixels: x_train and x_val hold pixel intensities in [0, 1] (checked once per call,
+        with their type, dtype, device and finiteness); pass False for other data.
 
     Returns ``{"train_<key>": [...], "val_<key>": [...], "seconds": [...]}``: one value
     per epoch for every key of ``loss_fn`` (training values are means over the epoch
@@ -84,10 +124,14 @@ def fit(
     check_positive_int("batch_size", batch_size)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
         raise ValueError(f"lr must be a non-negative number, got {lr!r}")
-    if not isinstance(x_train, torch.Tensor):
-        raise TypeError(f"x_train must be a torch.Tensor, got {type(x_train).__name__}")
-    if x_val is not None and not isinstance(x_val, torch.Tensor):
-        raise TypeError(f"x_val must be a torch.Tensor or None, got {type(x_val).__name__}")
+    check_model("model", model)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a callable loss_fn(model, batch), got {type(loss_fn).__name__}")
+    if transform is not None and not callable(transform):
+        raise TypeError(f"transform must be a callable transform(x, generator) or None, got {type(transform).__name__}")
+    _check_inputs("x_train", x_train, model, pixels)
+    if x_val is not None:
+        _check_inputs("x_val", x_val, model, pixels)
 
     torch.manual_seed(seed)
     generator = torch.Generator(device=x_train.device).manual_seed(seed)
@@ -125,7 +169,7 @@ def fit(
             for key, total in totals.items():
                 history.setdefault(f"train_{key}", []).append(float(total) / len(order))
             if x_val is not None:
-                for key, value in evaluate(model, loss_fn, x_val).items():
+                for key, value in _evaluate(model, loss_fn, x_val, 1000).items():
                     history.setdefault(f"val_{key}", []).append(value)
             history["seconds"].append(time.perf_counter() - start_time)
             shown = {k: f"{v[-1]:.2f}" for k, v in history.items() if k.endswith("_loss")}

@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 import PIL.Image
 
-from vaebook.checks import check_positive_int
+from vaebook.checks import check_finite, check_positive_int
 
 SIDE = 28
 """MNIST digits are ``SIDE x SIDE`` pixels."""
@@ -65,6 +65,7 @@ class LatentSliders(widgets.VBox):
                     f"start_codes must have shape (n, {latent_dim}) with n >= 1, "
                     f"got {start_codes.shape}"
                 )
+            check_finite("start_codes", start_codes)
         super().__init__()
         self.decode = decode
         self.latent_dim = latent_dim
@@ -118,7 +119,9 @@ class LatentSliders(widgets.VBox):
 
     def set_code(self, z: np.ndarray) -> None:
         """Move every slider to ``z`` (shape (latent_dim,), clipped to ±limit), redraw once."""
-        z = np.clip(np.asarray(z, dtype=np.float64).reshape(-1), -self.limit, self.limit)
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+        check_finite("z", z)
+        z = np.clip(z, -self.limit, self.limit)
         if z.shape != (self.latent_dim,):
             raise ValueError(f"z must have shape ({self.latent_dim},), got {z.shape}")
         self._holding = True
@@ -176,6 +179,7 @@ def png_bytes(image: np.ndarray, *, scale: int = 1) -> bytes:
     image = np.asarray(image, dtype=np.float64)
     if image.ndim != 2:
         raise ValueError(f"image must have shape (height, width), got {image.shape}")
+    check_finite("image", image)
     check_positive_int("scale", scale)
     pixels = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
     pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)
