@@ -78,12 +78,13 @@ def png_code_length(images: np.ndarray) -> np.ndarray:
         array = array.reshape(-1, 28, 28)
     if array.ndim != 3 or array.shape[1:] != (28, 28):
         raise ValueError(
-            f"images must have shape (N, 28, 28) or (N, {PIXELS}), got {array.shape}"
+            f"images must have shape (N, 28, 28) or (N, {PIXELS}), "
+            f"got {array.shape}"
         )
     lengths = np.empty(len(array))
-    for i, image in enumerate(array >= 0.5):
+    for i, image in enumerate(array >= 0.5):  # bool: a 1-bit PNG
         buffer = io.BytesIO()
-        PIL.Image.fromarray(image).save(buffer, format="PNG", compress_level=9)
+        PIL.Image.fromarray(image).save(buffer, "PNG", compress_level=9)
         lengths[i] = 8 * len(buffer.getvalue()) * math.log(2)
     return lengths
 
@@ -95,7 +96,8 @@ def complexity_corrected(scores: object, images: np.ndarray) -> np.ndarray:
     lengths = png_code_length(images)
     if len(lengths) != len(scores):
         raise ValueError(
-            f"images must have one image per score ({len(scores)}), got {len(lengths)}"
+            f"images must have one image per score ({len(scores)}), "
+            f"got {len(lengths)}"
         )
     return scores - lengths
 

@@ -53,9 +53,11 @@ def one_hot(labels: object, num_classes: int = NUM_CLASSES) -> torch.Tensor:
 def pack_labels(x: torch.Tensor, labels: object) -> torch.Tensor:
     """Digits x (N, 784) and their labels (N,) as one tensor (N, 794):
     the pixels, then the one-hot label."""
-    if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != PIXELS:
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must be a torch.Tensor of shape (N, {PIXELS}), got {shape}")
+    if not isinstance(x, torch.Tensor) or x.shape[1:] != (PIXELS,):
+        shape = tuple(getattr(x, "shape", ())) or type(x).__name__
+        raise ValueError(
+            f"x must be a torch.Tensor of shape (N, {PIXELS}), got {shape}"
+        )
     y = one_hot(labels)
     if len(y) != len(x):
         raise ValueError(
@@ -64,7 +66,8 @@ def pack_labels(x: torch.Tensor, labels: object) -> torch.Tensor:
     return torch.cat([x, y.to(x.device, x.dtype)], dim=1)
 
 
-def _check_packed(name: str, xy: object) -> None:
+def check_packed(name: str, xy: object) -> None:
+    """A one-line ValueError naming ``name`` unless xy is packed rows (N, 794)."""
     width = PIXELS + NUM_CLASSES
     if not isinstance(xy, torch.Tensor) or xy.dim() != 2 or xy.shape[1] != width:
         shape = tuple(xy.shape) if isinstance(xy, torch.Tensor) else type(xy).__name__
@@ -133,10 +136,10 @@ def estimate_log_px_given_y(
     given to both networks: codes z_k ~ q(z | x, y), weights
     p(x | z_k, y) p(z_k) / q(z_k | x, y). ``seed`` fixes the draws.
     """
-    _check_packed("xy", xy)
+    check_packed("xy", xy)
     check_positive_int("num_samples", num_samples)
     generator = torch.Generator(device=xy.device).manual_seed(seed)
-    digits_per_chunk = max(1, 2**14 // num_samples)
+    digits_per_chunk = max(1, 2**14 // num_samples)  # about 50 MB
     was_training = model.training
     model.eval()
     estimates = []
@@ -148,12 +151,16 @@ def estimate_log_px_given_y(
             mu, log_var = mu.expand(shape), log_var.expand(shape)
             z = reparameterize(mu, log_var, generator)
             y_k = y.expand(num_samples, *y.shape).flatten(0, 1)
-            logits = model.decode(z.flatten(0, 1), y_k).view(*shape[:2], -1)
-            log_px_given_z = bernoulli_log_likelihood(logits, x.expand_as(logits))
+            logits = model.decode(z.flatten(0, 1), y_k)
+            logits = logits.view(*shape[:2], -1)  # (K, B, 784)
+            x_k = x.expand_as(logits)
+            log_px_given_z = bernoulli_log_likelihood(logits, x_k)
             zeros = torch.zeros_like(z)
             log_pz = log_normal_diag(z, zeros, zeros)
             log_qz = log_normal_diag(z, mu, log_var)
-            estimates.append(iwae_log_likelihood(log_px_given_z, log_pz, log_qz))
+            estimates.append(
+                iwae_log_likelihood(log_px_given_z, log_pz, log_qz)
+            )
     model.train(was_training)
     return torch.cat(estimates)
 
@@ -207,6 +214,7 @@ __all__ = [
     "NUM_CLASSES",
     "one_hot",
     "pack_labels",
+    "check_packed",
     "ConditionalVAE",
     "cvae_loss",
     "estimate_log_px_given_y",
