@@ -53,7 +53,8 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 # A tiny book with one page per defect the reader's checks must catch (see the module docstring).
 BAD_PAGES = ROOT / "tests" / "bad_pages"
 # Pages with in-page latent explorers (vaebook.explorer), and how many each shows.
-EXPLORER_PAGES = {"book/05_keras_vae": 1, "book/06_pytorch_vae": 2, "book/07_beta_vae": 1}
+EXPLORER_PAGES = {"book/05_keras_vae": 1, "book/06_pytorch_vae": 2, "book/07_beta_vae": 1,
+                  "book/08_conditional_and_anomaly": 1}
 # Requests allowed to fail, as {substring of the URL: reason}. Empty: every request must succeed.
 ALLOWED_FAILED_REQUESTS: dict[str, str] = {}
 # Console errors allowed, as {substring of the message: reason}.

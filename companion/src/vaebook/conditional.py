@@ -1,0 +1,223 @@
+"""The conditional VAE of chapter 8: q(z | x, y) and p(x | z, y) with a one-hot label.
+
+A digit and its label travel together as one row of ``PIXELS + NUM_CLASSES`` columns,
+the 784 pixels then the one-hot label (:func:`pack_labels`), so the book's training
+loop :func:`vaebook.training.fit` trains the model unchanged, with the per-epoch
+binarization :func:`vaebook.torch.binarize_epoch` (its rule ``u < x`` with u in [0, 1)
+leaves columns that are exactly 0 or 1 as they are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.distributions import Normal
+
+from vaebook.checks import check_positive_int
+from vaebook.elbo import (
+    bernoulli_log_likelihood,
+    iwae_log_likelihood,
+    kl_diag_gaussian,
+    log_normal_diag,
+    reparameterize,
+)
+from vaebook.torch import PIXELS, VAE
+
+NUM_CLASSES = 10
+"""Digits 0 to 9: the length of the one-hot label."""
+
+
+def one_hot(labels: object, num_classes: int = NUM_CLASSES) -> torch.Tensor:
+    """Labels (N,) of integers in [0, num_classes) as float32 one-hot rows (N, num_classes)."""
+    check_positive_int("num_classes", num_classes)
+    array = np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels)
+    if array.ndim != 1 or not (
+        np.issubdtype(array.dtype, np.integer) or array.size == 0
+    ):
+        raise ValueError(
+            f"labels must be a 1-D array of integers, got dtype {array.dtype} "
+            f"and shape {array.shape}"
+        )
+    if array.size and (array.min() < 0 or array.max() >= num_classes):
+        raise ValueError(
+            f"labels must lie in [0, {num_classes}), got values from "
+            f"{array.min()} to {array.max()}"
+        )
+    codes = torch.as_tensor(array.astype(np.int64))
+    return nn.functional.one_hot(codes, num_classes).to(torch.float32)
+
+
+def pack_labels(x: torch.Tensor, labels: object) -> torch.Tensor:
+    """Digits x (N, 784) and their labels (N,) as one tensor (N, 794):
+    the pixels, then the one-hot label."""
+    if not isinstance(x, torch.Tensor) or x.shape[1:] != (PIXELS,):
+        shape = tuple(getattr(x, "shape", ())) or type(x).__name__
+        raise ValueError(
+            f"x must be a torch.Tensor of shape (N, {PIXELS}), got {shape}"
+        )
+    y = one_hot(labels)
+    if len(y) != len(x):
+        raise ValueError(
+            f"labels must have one entry per row of x ({len(x)}), got {len(y)}"
+        )
+    return torch.cat([x, y.to(x.device, x.dtype)], dim=1)
+
+
+def check_packed(name: str, xy: object) -> None:
+    """A one-line ValueError naming ``name`` unless xy is packed rows (N, 794)."""
+    width = PIXELS + NUM_CLASSES
+    if not isinstance(xy, torch.Tensor) or xy.dim() != 2 or xy.shape[1] != width:
+        shape = tuple(xy.shape) if isinstance(xy, torch.Tensor) else type(xy).__name__
+        raise ValueError(
+            f"{name} must be a torch.Tensor of shape (N, {width}) (pixels, then "
+            f"a one-hot label; see pack_labels), got {shape}"
+        )
+
+
+class ConditionalVAE(VAE):
+    """VAE with a label y: q(z | x, y) and p(x | z, y), y one-hot (B, 10).
+
+    encode(x, y) -> mu, log_var; decode(z, y) -> logits (B, 784);
+    forward(xy) on packed rows (B, 794) -> (logits, mu, log_var)."""
+
+    def __init__(self, latent_dim: int = 20, hidden_dim: int = 400):
+        nn.Module.__init__(self)  # skip VAE.__init__: other input sizes
+        check_positive_int("latent_dim", latent_dim)
+        check_positive_int("hidden_dim", hidden_dim)
+        self.encoder = nn.Sequential(
+            nn.Linear(PIXELS + NUM_CLASSES, hidden_dim), nn.ReLU(),
+        )
+        self.mu = nn.Linear(hidden_dim, latent_dim)
+        self.log_var = nn.Linear(hidden_dim, latent_dim)
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim + NUM_CLASSES, hidden_dim), nn.ReLU(),
+            nn.Linear(hidden_dim, PIXELS),
+        )
+
+    def encode(self, x: torch.Tensor, y: torch.Tensor):
+        h = self.encoder(torch.cat([x, y], dim=-1))
+        return self.mu(h), self.log_var(h)
+
+    def decode(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.decoder(torch.cat([z, y], dim=-1))
+
+    def forward(self, xy: torch.Tensor):
+        x, y = xy[:, :PIXELS], xy[:, PIXELS:]
+        mu, log_var = self.encode(x, y)
+        q_z = Normal(mu, torch.exp(0.5 * log_var), validate_args=False)
+        return self.decode(q_z.rsample(), y), mu, log_var
+
+
+def cvae_loss(
+    model: ConditionalVAE, xy: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """-ELBO of packed rows xy (B, 794): -log p(x | z, y) + KL(q(z | x, y)
+    || p(z)), each summed per digit and averaged over the batch (nats)."""
+    logits, mu, log_var = model(xy)
+    recon = -bernoulli_log_likelihood(logits, xy[:, :PIXELS]).mean()
+    kl = kl_diag_gaussian(mu, log_var).mean()
+    return {"loss": recon + kl, "recon": recon, "kl": kl}
+
+
+def estimate_log_px_given_y(
+    model: ConditionalVAE,
+    xy: torch.Tensor,
+    *,
+    num_samples: int = 1000,
+    seed: int = 0,
+) -> torch.Tensor:
+    """Importance-weighted estimate of log p(x | y) per packed row, nats; (N,).
+
+    xy: packed rows (N, 794) from :func:`pack_labels`, on the model's device.
+    The estimator of :func:`vaebook.torch.estimate_log_px` with the label
+    given to both networks: codes z_k ~ q(z | x, y), weights
+    p(x | z_k, y) p(z_k) / q(z_k | x, y). ``seed`` fixes the draws.
+    """
+    check_packed("xy", xy)
+    check_positive_int("num_samples", num_samples)
+    generator = torch.Generator(device=xy.device).manual_seed(seed)
+    digits_per_chunk = max(1, 2**14 // num_samples)  # about 50 MB
+    was_training = model.training
+    model.eval()
+    estimates = []
+    with torch.no_grad():
+        for chunk in xy.split(digits_per_chunk):
+            x, y = chunk[:, :PIXELS], chunk[:, PIXELS:]
+            mu, log_var = model.encode(x, y)
+            shape = (num_samples, *mu.shape)  # (K, B, d)
+            mu, log_var = mu.expand(shape), log_var.expand(shape)
+            z = reparameterize(mu, log_var, generator)
+            y_k = y.expand(num_samples, *y.shape).flatten(0, 1)
+            logits = model.decode(z.flatten(0, 1), y_k)
+            logits = logits.view(*shape[:2], -1)  # (K, B, 784)
+            x_k = x.expand_as(logits)
+            log_px_given_z = bernoulli_log_likelihood(logits, x_k)
+            zeros = torch.zeros_like(z)
+            log_pz = log_normal_diag(z, zeros, zeros)
+            log_qz = log_normal_diag(z, mu, log_var)
+            estimates.append(
+                iwae_log_likelihood(log_px_given_z, log_pz, log_qz)
+            )
+    model.train(was_training)
+    return torch.cat(estimates)
+
+
+def label_decoder(
+    model: ConditionalVAE, label: int
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A plain ``decode(z) -> images`` for one fixed label (plots, sliders).
+
+    z: float array (n, latent_dim). Returns sigmoid(logits) of p(x | z, y = label),
+    float32 (n, 28, 28) in [0, 1]."""
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not (
+        0 <= label < NUM_CLASSES
+    ):
+        raise ValueError(f"label must be an integer in [0, {NUM_CLASSES}), got {label!r}")
+    device = next(model.parameters()).device
+    y = one_hot([int(label)]).to(device)
+
+    def decode(z: np.ndarray) -> np.ndarray:
+        z_tensor = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
+        with torch.no_grad():
+            probs = torch.sigmoid(model.decode(z_tensor, y.expand(len(z_tensor), -1)))
+        return probs.cpu().numpy().reshape(-1, 28, 28)
+
+    return decode
+
+
+def label_decoder_layers(
+    model: ConditionalVAE, label: int
+) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """The decoder for one fixed label as MLP layers for the latent explorer.
+
+    A one-hot label picks one column of the first layer's weights, so
+    p(x | z, y = label) is an MLP of z alone whose first bias is
+    ``b + W[latent_dim + label]``. Same format as
+    :func:`vaebook.torch.decoder_layers`."""
+    from vaebook.torch import decoder_layers
+
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not (
+        0 <= label < NUM_CLASSES
+    ):
+        raise ValueError(f"label must be an integer in [0, {NUM_CLASSES}), got {label!r}")
+    layers = decoder_layers(model)
+    weight, bias, activation = layers[0]
+    latent_dim = weight.shape[0] - NUM_CLASSES
+    first = (weight[:latent_dim], bias + weight[latent_dim + int(label)], activation)
+    return [first, *layers[1:]]
+
+
+__all__ = [
+    "NUM_CLASSES",
+    "one_hot",
+    "pack_labels",
+    "check_packed",
+    "ConditionalVAE",
+    "cvae_loss",
+    "estimate_log_px_given_y",
+    "label_decoder",
+    "label_decoder_layers",
+]
