@@ -17,6 +17,7 @@ CHAPTER = BOOK / "08_conditional_and_anomaly.ipynb"
         conditional.pack_labels,
         conditional.ConditionalVAE,
         conditional.cvae_loss,
+        conditional.FixedLabel,
         conditional.estimate_log_px_given_y,
         anomaly.anomaly_roc,
         anomaly.png_code_length,

@@ -74,10 +74,21 @@ def test_the_estimate_is_chapter_6s_when_the_label_is_ignored(x):
             getattr(cvae, name).load_state_dict(getattr(vae, name).state_dict())
         cvae.decoder[2].load_state_dict(vae.decoder[2].state_dict())
     xy = vc.pack_labels(x, LABELS)
+    labels = torch.as_tensor(LABELS)
     for k in (1, 50):
-        expected = estimate_log_px(vae, x, num_samples=k, seed=3)
         got = vc.estimate_log_px_given_y(cvae, xy, num_samples=k, seed=3)
-        torch.testing.assert_close(got, expected)
+        for label in labels.unique().tolist():  # label y draws with seed 3 + y
+            rows = labels == label
+            expected = estimate_log_px(vae, x[rows], num_samples=k, seed=3 + label)
+            torch.testing.assert_close(got[rows], expected)
+
+
+def test_the_estimate_leaves_the_model_in_the_mode_it_found(model, x):
+    xy = vc.pack_labels(x, LABELS)
+    for training in (True, False):
+        model.train(training)
+        vc.estimate_log_px_given_y(model, xy, num_samples=2)
+        assert model.training is training
 
 
 def test_the_estimate_rises_with_more_samples_and_repeats_with_a_seed(model, x):

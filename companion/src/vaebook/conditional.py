@@ -17,14 +17,14 @@ from torch import nn
 from torch.distributions import Normal
 
 from vaebook.checks import check_positive_int
-from vaebook.elbo import (
-    bernoulli_log_likelihood,
-    iwae_log_likelihood,
-    kl_diag_gaussian,
-    log_normal_diag,
-    reparameterize,
+from vaebook.elbo import bernoulli_log_likelihood, kl_diag_gaussian
+from vaebook.torch import (
+    PIXELS,
+    VAE,
+    decoder_layers,
+    estimate_log_px,
+    numpy_decoder,
 )
-from vaebook.torch import PIXELS, VAE
 
 NUM_CLASSES = 10
 """Digits 0 to 9: the length of the one-hot label."""
@@ -122,6 +122,31 @@ def cvae_loss(
     return {"loss": recon + kl, "recon": recon, "kl": kl}
 
 
+class FixedLabel(nn.Module):
+    """A conditional model with its label fixed: a VAE of x alone.
+
+    encode(x) -> mu, log_var and decode(z) -> logits (B, 784), as chapter
+    6's VAE, with y = ``label`` (one-hot) given to both networks. It
+    shares the conditional model's parameters."""
+
+    def __init__(self, model: ConditionalVAE, label: int) -> None:
+        super().__init__()
+        check_label("label", label)
+        self.model = model
+        self.label = int(label)
+        self.training = model.training  # estimate_log_px restores this mode
+
+    def one_hot_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        y = one_hot([self.label]).to(rows.device, rows.dtype)
+        return y.expand(len(rows), -1)  # (B, 10), one row per input
+
+    def encode(self, x: torch.Tensor):
+        return self.model.encode(x, self.one_hot_rows(x))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.model.decode(z, self.one_hot_rows(z))
+
+
 def estimate_log_px_given_y(
     model: ConditionalVAE,
     xy: torch.Tensor,
@@ -132,37 +157,29 @@ def estimate_log_px_given_y(
     """Importance-weighted estimate of log p(x | y) per packed row, nats; (N,).
 
     xy: packed rows (N, 794) from :func:`pack_labels`, on the model's device.
-    The estimator of :func:`vaebook.torch.estimate_log_px` with the label
-    given to both networks: codes z_k ~ q(z | x, y), weights
-    p(x | z_k, y) p(z_k) / q(z_k | x, y). ``seed`` fixes the draws.
+    With y fixed, the model is a VAE of x, so chapter 6's estimator
+    applies as it is, one label at a time: codes z_k ~ q(z | x, y),
+    weights p(x | z_k, y) p(z_k) / q(z_k | x, y). ``seed`` fixes the
+    draws (label y uses seed + y).
     """
     check_packed("xy", xy)
-    check_positive_int("num_samples", num_samples)
-    generator = torch.Generator(device=xy.device).manual_seed(seed)
-    digits_per_chunk = max(1, 2**14 // num_samples)  # about 50 MB
-    was_training = model.training
-    model.eval()
-    estimates = []
-    with torch.no_grad():
-        for chunk in xy.split(digits_per_chunk):
-            x, y = chunk[:, :PIXELS], chunk[:, PIXELS:]
-            mu, log_var = model.encode(x, y)
-            shape = (num_samples, *mu.shape)  # (K, B, d)
-            mu, log_var = mu.expand(shape), log_var.expand(shape)
-            z = reparameterize(mu, log_var, generator)
-            y_k = y.expand(num_samples, *y.shape).flatten(0, 1)
-            logits = model.decode(z.flatten(0, 1), y_k)
-            logits = logits.view(*shape[:2], -1)  # (K, B, 784)
-            x_k = x.expand_as(logits)
-            log_px_given_z = bernoulli_log_likelihood(logits, x_k)
-            zeros = torch.zeros_like(z)
-            log_pz = log_normal_diag(z, zeros, zeros)
-            log_qz = log_normal_diag(z, mu, log_var)
-            estimates.append(
-                iwae_log_likelihood(log_px_given_z, log_pz, log_qz)
-            )
-    model.train(was_training)
-    return torch.cat(estimates)
+    labels = xy[:, PIXELS:].argmax(dim=1)
+    estimates = torch.empty(len(xy), dtype=xy.dtype, device=xy.device)
+    for label in labels.unique().tolist():
+        rows = labels == label
+        estimates[rows] = estimate_log_px(
+            FixedLabel(model, label), xy[rows, :PIXELS],
+            num_samples=num_samples, seed=seed + label,
+        )
+    return estimates
+
+
+def check_label(name: str, label: object) -> None:
+    """A one-line ValueError naming ``name`` unless label is an integer in [0, 10)."""
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not (
+        0 <= label < NUM_CLASSES
+    ):
+        raise ValueError(f"{name} must be an integer in [0, {NUM_CLASSES}), got {label!r}")
 
 
 def label_decoder(
@@ -172,20 +189,7 @@ def label_decoder(
 
     z: float array (n, latent_dim). Returns sigmoid(logits) of p(x | z, y = label),
     float32 (n, 28, 28) in [0, 1]."""
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not (
-        0 <= label < NUM_CLASSES
-    ):
-        raise ValueError(f"label must be an integer in [0, {NUM_CLASSES}), got {label!r}")
-    device = next(model.parameters()).device
-    y = one_hot([int(label)]).to(device)
-
-    def decode(z: np.ndarray) -> np.ndarray:
-        z_tensor = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
-        with torch.no_grad():
-            probs = torch.sigmoid(model.decode(z_tensor, y.expand(len(z_tensor), -1)))
-        return probs.cpu().numpy().reshape(-1, 28, 28)
-
-    return decode
+    return numpy_decoder(FixedLabel(model, label))
 
 
 def label_decoder_layers(
@@ -197,12 +201,7 @@ def label_decoder_layers(
     p(x | z, y = label) is an MLP of z alone whose first bias is
     ``b + W[latent_dim + label]``. Same format as
     :func:`vaebook.torch.decoder_layers`."""
-    from vaebook.torch import decoder_layers
-
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not (
-        0 <= label < NUM_CLASSES
-    ):
-        raise ValueError(f"label must be an integer in [0, {NUM_CLASSES}), got {label!r}")
+    check_label("label", label)
     layers = decoder_layers(model)
     weight, bias, activation = layers[0]
     latent_dim = weight.shape[0] - NUM_CLASSES
@@ -217,7 +216,9 @@ __all__ = [
     "check_packed",
     "ConditionalVAE",
     "cvae_loss",
+    "FixedLabel",
     "estimate_log_px_given_y",
+    "check_label",
     "label_decoder",
     "label_decoder_layers",
 ]
