@@ -115,7 +115,8 @@ def test_iwae_with_the_exact_posterior_is_exact_for_every_K():
         generator = torch.Generator().manual_seed(K)
         z = reparameterize(mean.expand(K, -1, -1), log_var.expand(K, -1, -1), generator)
         log_pz = log_normal_diag(z, torch.zeros_like(z), torch.zeros_like(z))
-        estimate = iwae_log_likelihood(model.log_likelihood(x, z), log_pz, log_normal_diag(z, mean, log_var))
+        estimate = iwae_log_likelihood(model.log_likelihood(x, z), log_pz, log_normal_diag(z, mean, log_var),
+                                       num_samples=K)
         torch.testing.assert_close(estimate, model.log_marginal(x))
 
 
@@ -133,7 +134,8 @@ def test_iwae_bound_increases_with_K_towards_log_px():
         log_px_z = model.log_likelihood(x, z)
         log_pz = log_normal_diag(z, 0 * z, 0 * z)
         log_qz = log_normal_diag(z, mean, log_var)
-        per_repeat = torch.stack([iwae_log_likelihood(a, b, c) for a, b, c in zip(log_px_z, log_pz, log_qz)])
+        per_repeat = torch.stack([iwae_log_likelihood(a, b, c, num_samples=K)
+                                 for a, b, c in zip(log_px_z, log_pz, log_qz)])
         estimates.append(per_repeat.mean(0))
         standard_error = per_repeat.std(0) / math.sqrt(repeats)
     exact = model.log_marginal(x)
@@ -144,6 +146,7 @@ def test_iwae_bound_increases_with_K_towards_log_px():
 
 def test_iwae_with_one_sample_is_the_one_sample_elbo_and_checks_shapes():
     log_px_z, log_pz, log_qz = torch.tensor([[-3.0, -5.0]]), torch.tensor([[-1.0, -2.0]]), torch.tensor([[-0.5, -0.5]])
-    torch.testing.assert_close(iwae_log_likelihood(log_px_z, log_pz, log_qz), torch.tensor([-3.5, -6.5]))
+    torch.testing.assert_close(iwae_log_likelihood(log_px_z, log_pz, log_qz, num_samples=1),
+                               torch.tensor([-3.5, -6.5]))
     with pytest.raises(ValueError, match=r"must all have shape \(K, batch\)"):
-        iwae_log_likelihood(torch.zeros(3), torch.zeros(3), torch.zeros(3))
+        iwae_log_likelihood(torch.zeros(3), torch.zeros(3), torch.zeros(3), num_samples=3)

@@ -67,7 +67,7 @@ def test_kl_is_non_negative_in_float32_even_next_to_the_prior(log_var):
 def test_iwae_with_one_sample_is_the_elbo(data, batch):
     terms = [data.draw(arrays(np.float64, (1, batch), elements=floats(-1e3, 1e3))) for _ in range(3)]
     log_px_given_z, log_pz, log_qz = (torch.from_numpy(t) for t in terms)
-    bound = elbo.iwae_log_likelihood(log_px_given_z, log_pz, log_qz)
+    bound = elbo.iwae_log_likelihood(log_px_given_z, log_pz, log_qz, num_samples=1)
     torch.testing.assert_close(bound, (log_px_given_z + log_pz - log_qz)[0], rtol=0, atol=1e-9)
 
 
@@ -82,7 +82,7 @@ def test_iwae_averaged_over_samples_never_decreases_with_k(log_w):
     for k in range(1, n + 1):
         subsets = torch.tensor(list(itertools.combinations(log_w.tolist(), k)), dtype=torch.float64).T  # (k, C(n, k))
         zeros = torch.zeros_like(subsets)
-        means.append(float(elbo.iwae_log_likelihood(subsets, zeros, zeros).mean()))
+        means.append(float(elbo.iwae_log_likelihood(subsets, zeros, zeros, num_samples=k).mean()))
     assert math.isclose(means[0], log_w.mean(), abs_tol=1e-9)
     assert all(later >= earlier - 1e-9 for earlier, later in itertools.pairwise(means))
     assert math.isclose(means[-1], float(torch.logsumexp(torch.from_numpy(log_w), 0)) - math.log(n),

@@ -203,7 +203,7 @@ def test_iwae_approaches_exact_log_px_of_the_linear_gaussian_model():
         log_pz = log_normal_diag(z, torch.zeros_like(z), torch.zeros_like(z))
         log_px_given_z = model.log_likelihood(x_test, z)
         log_qz = log_normal_diag(z, q_mu, q_log_var)
-        estimate = iwae_log_likelihood(log_px_given_z, log_pz, log_qz)
+        estimate = iwae_log_likelihood(log_px_given_z, log_pz, log_qz, num_samples=num_samples)
         gaps[num_samples] = (exact - estimate).mean().item()
     assert gaps[1] > gaps[10] > gaps[100] > gaps[1000] > -0.02
     assert gaps[1000] < 0.05 < gaps[1]

@@ -102,6 +102,24 @@ def check_finite(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be finite, got {bad} NaN or infinite value(s)")
 
 
+def check_finite_result(result: Any, **inputs: Any) -> None:
+    """ValueError naming the input that made ``result`` NaN or infinite.
+
+    Reads only ``result``, a small per-example tensor such as (batch,), so it is cheap on
+    a training step; the ``inputs`` (name=tensor, in order) are read only when the result
+    is not finite, to say which of them holds NaN or infinity. If none does, the result
+    overflowed and the message says so.
+    """
+    torch = sys.modules["torch"]
+    if not result.is_floating_point() or bool(torch.isfinite(result).all()):
+        return
+    for name, value in inputs.items():
+        check_finite(name, value)
+    raise ValueError(
+        f"{', '.join(inputs)} are finite but gave a NaN or infinite result (overflow)"
+    )
+
+
 def check_unit_interval(name: str, value: Any, what: str = "pixel intensities") -> None:
     """ValueError unless every element is in [0, 1] (so also finite); reads every element.
 
