@@ -8,6 +8,7 @@ nothing visible, so a chapter runs unchanged without the documentation toolchain
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 try:  # the book build: myst-nb records the value in the cell's output for the prose
@@ -25,9 +26,24 @@ def glue(name: str, value: Any, display: bool = True) -> None:
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string, got {name!r}")
+    value = _plain(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"value for {name!r} must be finite, got {value}")
     if _myst_glue is not None:
         _myst_glue(name, value, display=display)
     elif display:
         from IPython.display import display as show
 
         show(value)
+
+
+def _plain(value: Any) -> Any:
+    """A numpy or torch scalar (0-d) as the Python number it holds.
+
+    myst-nb formats ``{glue:text}`name:.2f``` by parsing the value's text; numpy 2 writes
+    a numpy scalar as ``np.float32(1.68)``, which does not parse, so a number computed
+    with numpy would reach the prose only as a build warning.
+    """
+    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
+        return value.item()
+    return value
