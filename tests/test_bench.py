@@ -18,12 +18,18 @@ import torch
 from benchmarks.bench import (
     BATCH_SIZE,
     Contender,
+    adam_bytes_per_step,
+    binarize_seconds,
+    copy_bandwidth,
+    cpu_model,
     fit_epoch_runner,
+    floor_step_seconds,
     gemm_flops_per_step,
     gemm_step_seconds,
     keras_epoch_runner,
     main,
     median_and_range,
+    plain_loop_epoch_runner,
     race,
     training_share_of_floor,
 )
@@ -114,9 +120,9 @@ def test_fit_runner_continues_training_the_same_model(train_digits):
 def test_race_rotates_the_order_and_measures_the_floor_before_each_epoch(monkeypatch):
     events = []
     floors = iter([1.0, 2.0, 3.0, 4.0])  # floor seconds per step, in the order measured
-    monkeypatch.setattr(
-        "benchmarks.bench.gemm_step_seconds",
-        lambda repeats: events.append("floor") or next(floors) * BATCH_SIZE / 60_000,
+    monkeypatch.setattr(  # (products, Adam's traffic) per step; the floor is their sum
+        "benchmarks.bench.floor_step_seconds",
+        lambda repeats: events.append("floor") or (next(floors) * BATCH_SIZE / 60_000 - 1e-6, 1e-6),
     )
 
     def runner(name):
@@ -127,13 +133,14 @@ def test_race_rotates_the_order_and_measures_the_floor_before_each_epoch(monkeyp
         return run_epoch
 
     racers = [Contender("a", runner("a"), 60_000, True), Contender("b", runner("b"), 30_000, False)]
-    best_floor = race(racers, rounds=2)
+    best_floor, best_parts = race(racers, rounds=2)
     # one warm-up each, then round 1 as listed and round 2 rotated, a floor before each epoch
     assert events == ["a", "b", "floor", "a", "floor", "b", "floor", "b", "floor", "a"]
     assert racers[0].seconds == [0.5, 0.5]
     assert racers[1].seconds == [1.0, 1.0]  # 30,000 digits in 0.5 s: 1 s per 60,000
     assert racers[0].floors == pytest.approx([1.0, 4.0]) and racers[1].floors == pytest.approx([2.0, 3.0])
     assert best_floor == pytest.approx(1.0)
+    assert best_parts == pytest.approx((BATCH_SIZE / 60_000 - 1e-6, 1e-6))
 
 
 def test_speedup_compares_fractions_of_the_floor_within_each_round():
@@ -230,3 +237,61 @@ def test_the_installed_package_holds_only_what_the_chapters_use():
         "(directly or through another vaebook module); move it out of the package"
     )
     assert not [p for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"]
+
+
+def test_the_floor_adds_adams_unavoidable_memory_traffic():
+    """7 tensors the size of the parameters (parameters, gradients and two moments read,
+    parameters and moments written), 4 bytes each, at a measured positive bandwidth."""
+    model = VAE(20)
+    parameters = sum(p.numel() for p in model.parameters())
+    assert parameters == 784 * 400 + 400 + 2 * (400 * 20 + 20) + 20 * 400 + 400 + 400 * 784 + 784
+    assert adam_bytes_per_step(model) == 7 * 4 * parameters
+    assert adam_bytes_per_step(model.double()) == 7 * 8 * parameters
+    assert 1e8 < copy_bandwidth(4 * parameters * 4, repeats=3) < 1e13  # bytes/s: 0.1 to 10,000 GB/s
+    gemm, adam = floor_step_seconds(repeats=10)
+    assert gemm > 0 and adam > 0
+
+
+def test_cpu_model_names_the_cpu_and_torchs_vector_instructions():
+    text = cpu_model()
+    assert text.split(",")[0].strip()
+    assert text.endswith(torch.backends.cpu.get_cpu_capability())
+
+
+def test_plain_loop_binarizes_every_batch_afresh_and_trains(train_digits, monkeypatch):
+    """The plain loop's batches are fresh 0/1 draws from the grey digits, and the loss drops."""
+    images, _ = train_digits
+    x = torch.from_numpy(images.reshape(-1, 784).astype(np.float32) / 255)
+    torch.manual_seed(0)
+    model = VAE(20)
+    seen = []
+    loss = vae_loss_spy(seen, monkeypatch)
+
+    def mean_loss():
+        with torch.no_grad():
+            return loss(model, torch.bernoulli(x, generator=torch.Generator().manual_seed(0)))["loss"].item()
+
+    before = mean_loss()
+    run_epoch = plain_loop_epoch_runner(model, x)
+    assert run_epoch() > 0 and run_epoch() > 0
+    assert len(seen) == 4  # 2 batches of 128, 2 epochs
+    assert all(set(batch.unique().tolist()) <= {0.0, 1.0} for batch in seen)
+    assert not torch.equal(seen[0], seen[2]) or not torch.equal(seen[1], seen[3])  # fresh draws
+    assert mean_loss() < before - 50  # nats per digit, after 4 Adam steps
+
+
+def vae_loss_spy(seen, monkeypatch):
+    """Record every batch the plain loop hands ``vae_loss``; returns the real ``vae_loss``."""
+    import benchmarks.bench
+    from vaebook.torch import vae_loss
+
+    def spy(model, x):
+        seen.append(x.clone())
+        return vae_loss(model, x)
+
+    monkeypatch.setattr(benchmarks.bench, "vae_loss", spy)
+    return vae_loss
+
+
+def test_binarize_seconds_times_one_epoch_of_draws():
+    assert binarize_seconds(torch.rand(1000, 784), repeats=2) > 0
