@@ -122,9 +122,11 @@ def copy_bandwidth(nbytes: int, *, repeats: int = 20) -> float:
     return 2 * src.numel() * src.element_size() / best
 
 
-def floor_step_seconds(*, repeats: int = 50) -> tuple[float, float]:
-    """(products, Adam's memory traffic): the two parts of one step's floor, in seconds."""
-    adam_bytes = adam_bytes_per_step(VAE(20))
+def floor_step_seconds(adam_bytes: int, *, repeats: int = 50) -> tuple[float, float]:
+    """(products, Adam's memory traffic): the two parts of one step's floor, in seconds.
+
+    adam_bytes: :func:`adam_bytes_per_step` of the 784-400-20 VAE.
+    """
     return gemm_step_seconds(repeats=repeats), adam_bytes / copy_bandwidth(4 * adam_bytes // 7)
 
 
@@ -340,11 +342,12 @@ def race(racers: list[Contender], rounds: int) -> float:
     for contender in racers:
         contender.time_epoch()  # warm-up: tracing, first allocations
         print(f"  warmed up {contender.name.strip()}", flush=True)
+    adam_bytes = adam_bytes_per_step(VAE(20))
     best_floor, best_parts = float("inf"), (0.0, 0.0)
     for round_number in range(1, rounds + 1):
         start = (round_number - 1) % len(racers)  # rotate, so no contender always goes first
         for contender in racers[start:] + racers[:start]:
-            parts = floor_step_seconds(repeats=50)
+            parts = floor_step_seconds(adam_bytes, repeats=50)
             floor = sum(parts) * EPOCH / BATCH_SIZE
             if floor < best_floor:
                 best_floor, best_parts = floor, parts

@@ -185,9 +185,9 @@ def check_model(name: str, model: Any) -> None:
         raise TypeError(f"{name} must be a torch.nn.Module, got {type(model).__name__}")
 
 
-def check_log_weights(log_px_given_z: Any, log_pz: Any, log_qz: Any, num_samples: int | None = None) -> None:
+def check_log_weights(log_px_given_z: Any, log_pz: Any, log_qz: Any, num_samples: int) -> None:
     """The three (K, batch) inputs of the importance-weighted bound: tensors of one 2-D
-    shape with K >= 1, no NaN, and K == num_samples when given (the only way to tell a
+    shape with K >= 1, no NaN, and K == num_samples (the only way to tell a
     transposed (batch, K) input from a (K, batch) one). Reads every element once: cheap
     next to decoding the K codes that produced them."""
     named = {"log_px_given_z": log_px_given_z, "log_pz": log_pz, "log_qz": log_qz}
@@ -204,13 +204,12 @@ def check_log_weights(log_px_given_z: Any, log_pz: Any, log_qz: Any, num_samples
     for name, value in named.items():  # -inf is a weight of 0; NaN would spread to the bound
         if bool(value.isnan().any()):
             raise ValueError(f"{name} must not hold NaN, got {int(value.isnan().sum())} NaN value(s)")
-    if num_samples is not None:
-        check_positive_int("num_samples", num_samples)
-        if shapes[0][0] != num_samples:
-            raise ValueError(
-                f"log_px_given_z must have shape (K, batch) with K = num_samples = {num_samples} "
-                f"samples first, got {shapes[0]} (transposed?)"
-            )
+    check_positive_int("num_samples", num_samples)
+    if shapes[0][0] != num_samples:
+        raise ValueError(
+            f"log_px_given_z must have shape (K, batch) with K = num_samples = {num_samples} "
+            f"samples first, got {shapes[0]} (transposed?)"
+        )
 
 
 def check_codes(name: str, z: Any, latent_dim: int, n: int) -> None:
