@@ -26,6 +26,11 @@ parameters, gradients and both moments and writing the parameters and moments ba
 7 x 4 bytes per parameter and step, at the copy bandwidth this machine reaches for a
 buffer of that size (measured, as the products are, just before each epoch).
 
+After the table, each speed setting of ``fit``'s loop (fused Adam, flushed subnormals,
+``index_select`` batches, binarization on all CPUs) is timed side by side with its plain
+alternative on this machine (:func:`setting_ratios`), so a setting that helped on one CPU
+and hurt on another would show.
+
 This machine's speed drifts by up to 1.5x within minutes, so no raw time is compared
 across time: after one warm-up epoch each, the contenders take turns for ``--rounds``
 rounds of one epoch each (the order rotating every round), and the floor is measured
@@ -39,6 +44,7 @@ digits and scaled to 60,000 (fixed costs per ``fit`` call, about 25 ms, are scal
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import statistics
@@ -248,6 +254,89 @@ def slider_update_ms(model: VAE, *, updates: int = 50) -> float:
     return (time.perf_counter() - start) / updates * 1e3
 
 
+
+def _alternating_best(options: dict[str, Callable[[], object]], *, calls: int, rounds: int = 7) -> dict[str, float]:
+    """Best seconds per call of each option, timed in turns (``rounds`` x ``calls`` calls)."""
+    best = {name: float("inf") for name in options}
+    for run in options.values():  # warm-up
+        run()
+    for _ in range(rounds):
+        for name, run in options.items():
+            start = time.perf_counter()
+            for _ in range(calls):
+                run()
+            best[name] = min(best[name], (time.perf_counter() - start) / calls)
+    return best
+
+
+def setting_ratios(x: torch.Tensor) -> list[tuple[str, float, float]]:
+    """Each speed setting of ``fit``'s loop against its plain alternative, on this machine.
+
+    x: grey digits (N, 784). Returns ``(setting, seconds with it, seconds without it)``
+    for: Adam's fused kernel against torch's default per-tensor Adam (one step of the
+    784-400-20 VAE); flushing subnormal floats to zero, for an Adam step whose second
+    moments have decayed into subnormals; ``index_select`` against ``x[rows]`` for one
+    batch; and :func:`vaebook.data.binarize` on all CPUs against one thread (N digits).
+    A ratio below 1 would mean the setting costs time on this CPU.
+    """
+    from vaebook import data
+
+    def adam_step(**options):
+        model = VAE(20)
+        for parameter in model.parameters():
+            parameter.grad = torch.full_like(parameter, 1e-3)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **options)
+        optimizer.step()
+        return model, optimizer
+
+    fused_model, fused = adam_step(fused=True)
+    _, default = adam_step()
+    adam = _alternating_best({"fused": fused.step, "default": default.step}, calls=20)
+    for moments in fused.state.values():  # an old run's state: subnormal second moments
+        moments["exp_avg_sq"].fill_(1e-41)
+        moments["exp_avg"].fill_(1e-42)
+    for parameter in fused_model.parameters():
+        parameter.grad.fill_(1e-25)  # squares to 1e-50: the moments stay subnormal
+
+    def flushed_step():
+        torch.set_flush_denormal(True)
+        try:
+            fused.step()
+        finally:
+            torch.set_flush_denormal(False)
+
+    def unflushed_step():
+        for moments in fused.state.values():  # refill what a flushed step zeroed
+            moments["exp_avg_sq"].fill_(1e-41)
+        fused.step()
+
+    def refilled_flushed_step():
+        for moments in fused.state.values():
+            moments["exp_avg_sq"].fill_(1e-41)
+        flushed_step()
+
+    flush = _alternating_best({"on": refilled_flushed_step, "off": unflushed_step}, calls=20)
+    batches = itertools.cycle(torch.randperm(len(x), generator=torch.Generator().manual_seed(0)).split(BATCH_SIZE))
+    # a new batch of rows every call, as in an epoch (the same rows would stay in cache)
+    gather = _alternating_best(
+        {"index_select": lambda: x.index_select(0, next(batches)), "[]": lambda: x[next(batches)]}, calls=100
+    )
+    grey = x.numpy()
+    threads = _alternating_best({"all": lambda: data.binarize(grey, seed=0)}, calls=1, rounds=3)
+    original = data.binarize_workers
+    data.binarize_workers = lambda: 1
+    try:
+        threads["one"] = _alternating_best({"one": lambda: data.binarize(grey, seed=0)}, calls=1, rounds=3)["one"]
+    finally:
+        data.binarize_workers = original
+    return [
+        ("fused Adam (one kernel) vs per-tensor Adam, per step", adam["fused"], adam["default"]),
+        ("flush subnormals vs not, Adam step on subnormal moments", flush["on"], flush["off"]),
+        ("index_select vs x[rows], per batch of 128", gather["index_select"], gather["[]"]),
+        (f"binarize on {original()} threads vs 1, one epoch", threads["all"], threads["one"]),
+    ]
+
+
 @dataclass
 class Contender:
     """One training implementation: ``run_epoch()`` trains one epoch over ``digits`` digits."""
@@ -412,6 +501,9 @@ def main(argv: list[str] | None = None) -> None:
     binarize_share = binarize_seconds(x_torch) / statistics.median(book.seconds)
     slider_ms = slider_update_ms(VAE(20))
     print(f"binarize_epoch: {binarize_share:.1%} of vaebook.torch's epoch")
+    print("\nfit's settings on this CPU, each timed side by side with its alternative (best of 7):")
+    for setting, with_it, without_it in setting_ratios(x_torch):
+        print(f"  {setting:58s} {with_it * 1e6:9.0f} us vs {without_it * 1e6:9.0f} us: {without_it / with_it:5.2f}x")
     print(f"slider update (decode + PNG of one digit, 784-400-20 VAE): {slider_ms:.1f} ms")
     goals = [
         (">= 1.3x the plain loop", statistics.median(book.speedups()) >= 1.3),

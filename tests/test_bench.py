@@ -31,6 +31,7 @@ from benchmarks.bench import (
     median_and_range,
     plain_loop_epoch_runner,
     race,
+    setting_ratios,
     training_share_of_floor,
 )
 from benchmarks.reference_loops import (
@@ -295,3 +296,25 @@ def vae_loss_spy(seen, monkeypatch):
 
 def test_binarize_seconds_times_one_epoch_of_draws():
     assert binarize_seconds(torch.rand(1000, 784), repeats=2) > 0
+
+
+def test_setting_ratios_time_each_setting_against_its_alternative(train_digits, monkeypatch):
+    """Four settings, each timed with and without; the binarization runs once on 1 thread."""
+    from vaebook import data
+
+    images, _ = train_digits
+    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255)
+    workers_seen = []
+    real_binarize = data.binarize
+
+    def recording_binarize(grey, seed):
+        workers_seen.append(data.binarize_workers())
+        return real_binarize(grey, seed)
+
+    monkeypatch.setattr(data, "binarize", recording_binarize)
+    all_cpus = data.binarize_workers
+    rows = setting_ratios(x)
+    assert [name.split()[0] for name, _, _ in rows] == ["fused", "flush", "index_select", "binarize"]
+    assert all(with_it > 0 and without_it > 0 for _, with_it, without_it in rows)
+    assert 1 in workers_seen and data.binarize_workers() in workers_seen
+    assert data.binarize_workers is all_cpus  # put back after the one-thread run

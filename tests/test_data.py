@@ -385,6 +385,43 @@ def test_binarize_rejects_bad_input():
         data.binarize(np.zeros((2, 28, 28)), seed="0")
 
 
+
+def test_binarize_is_u_below_x_with_one_pcg64_stream_per_block():
+    """The rule pinned exactly: block i of BINARIZE_BLOCK pixels uses child i of SeedSequence(seed)."""
+    grey = np.random.default_rng(0).random(2 * data.BINARIZE_BLOCK + 1000).astype(np.float32)
+    children = np.random.SeedSequence(5).spawn(3)
+    u = np.concatenate([
+        np.random.Generator(np.random.PCG64(child)).random(n, dtype=np.float32)
+        for child, n in zip(children, (data.BINARIZE_BLOCK, data.BINARIZE_BLOCK, 1000))
+    ])
+    np.testing.assert_array_equal(data.binarize(grey, seed=5), (u < grey).astype(np.float32))
+
+
+def test_binarize_draws_do_not_depend_on_the_number_of_threads(monkeypatch):
+    grey = np.random.default_rng(1).random((700, 28, 28))  # 2 blocks and a part
+    threaded = data.binarize(grey, seed=3)
+    monkeypatch.setattr(data, "binarize_workers", lambda: 1)
+    np.testing.assert_array_equal(data.binarize(grey, seed=3), threaded)
+    assert threaded.dtype == np.float32 and threaded.shape == grey.shape
+
+
+def test_binarize_keeps_zeros_and_ones_and_has_mean_x():
+    grey = np.random.default_rng(2).random(1_000_000)
+    grey[:1000], grey[1000:2000] = 0.0, 1.0
+    binary = data.binarize(grey, seed=0)
+    assert np.all(binary[:1000] == 0) and np.all(binary[1000:2000] == 1)
+    assert abs(binary.mean() - grey.mean()) < 2e-3  # standard error 5e-4
+
+
+def test_binarize_refuses_nan_and_negative_seed_anywhere_in_the_array():
+    grey = np.full(3 * data.BINARIZE_BLOCK, 0.5, dtype=np.float32)
+    grey[-1] = np.nan  # in the last block: every block's range is checked
+    with pytest.raises(ValueError, match=r"^images01 must have values in \[0, 1\], got \[nan, nan\]"):
+        data.binarize(grey, seed=0)
+    with pytest.raises(ValueError, match="^seed must be a non-negative integer"):
+        data.binarize(np.zeros(4), seed=-1)
+
+
 # ---------------------------------------------------------------------------------------
 # The real MNIST on this machine (default cache, filled by `python -m vaebook.data`).
 

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 import vaebook.torch
 from tests.notebooks import BOOK, assert_twin, listing_region, markdown_of
-from vaebook.data import load_mnist
+from vaebook.data import binarize, load_mnist
 from vaebook.elbo import iwae_log_likelihood, kl_diag_gaussian, log_normal_diag
 from vaebook.linear_gaussian import fit_ppca
 from vaebook.torch import (
@@ -112,11 +112,23 @@ def test_binarize_epoch_draws_bernoulli_pixels_from_the_generator(digits):
     assert abs(first.mean().item() - x.mean().item()) < 0.002  # E[pixel] = grey level
 
 
-def test_binarize_epoch_makes_the_draws_of_torch_bernoulli(digits):
-    """u < x with torch.rand gives bit for bit what torch.bernoulli draws from the same generator."""
+def test_binarize_epoch_is_load_mnists_binarize_seeded_from_the_generator(digits):
+    """The per-epoch draws are vaebook.data.binarize's, with a seed drawn from fit's generator."""
     x, _ = digits
     ours = binarize_epoch(x, torch.Generator().manual_seed(3))
-    torch.testing.assert_close(ours, torch.bernoulli(x, generator=torch.Generator().manual_seed(3)), rtol=0, atol=0)
+    seed = int(torch.randint(2**62, (), generator=torch.Generator().manual_seed(3)))
+    expected = torch.from_numpy(binarize(x.numpy(), seed=seed))
+    torch.testing.assert_close(ours, expected, rtol=0, atol=0)
+    assert ours.dtype == x.dtype and ours.shape == x.shape
+    # Consecutive epochs of one generator draw different seeds, so different digits.
+    generator = torch.Generator().manual_seed(3)
+    assert not torch.equal(binarize_epoch(x, generator), binarize_epoch(x, generator))
+
+
+def test_binarize_epoch_keeps_dtype_for_float64():
+    x = torch.rand(3, 784, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    binary = binarize_epoch(x, torch.Generator().manual_seed(0))
+    assert binary.dtype == torch.float64 and set(binary.unique().tolist()) <= {0.0, 1.0}
 
 
 def short_run(digits, seed):

@@ -35,7 +35,9 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -234,28 +236,86 @@ def fetch_mnist() -> dict[str, np.ndarray]:
     ) from None
 
 
+BINARIZE_BLOCK = 1 << 18
+"""Pixels per block of :func:`binarize`; block i draws from child i of ``SeedSequence(seed)``."""
+_BINARIZE_CHUNK = 1 << 15  # uniforms drawn at a time inside a block (128 KB: stays in cache)
+_binarize_pool: ThreadPoolExecutor | None = None
+_binarize_buffers = threading.local()
+
+
+def binarize_workers() -> int:
+    """Threads :func:`binarize` uses: the CPUs this process may run on (the draws never depend on it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _binarize_block(
+    probabilities: np.ndarray, out: np.ndarray, seed: np.random.SeedSequence
+) -> tuple[float, float]:
+    """out = (u < probabilities) for one block, u float32 uniforms in [0, 1) from ``seed``.
+
+    Returns the block's lowest and highest probability (NaN if it holds one), read while
+    each chunk is in cache, so that checking the range costs no pass of its own.
+    """
+    buffer = getattr(_binarize_buffers, "u", None)
+    if buffer is None:
+        buffer = _binarize_buffers.u = np.empty(_BINARIZE_CHUNK, dtype=np.float32)
+    rng = np.random.Generator(np.random.PCG64(seed))
+    low, high = np.inf, -np.inf
+    for start in range(0, probabilities.size, _BINARIZE_CHUNK):
+        stop = min(start + _BINARIZE_CHUNK, probabilities.size)
+        chunk, u = probabilities[start:stop], buffer[: stop - start]
+        low, high = np.minimum(low, chunk.min()), np.maximum(high, chunk.max())  # NaN stays NaN
+        rng.random(out=u, dtype=np.float32)  # the same stream as one draw of the whole block
+        np.less(u, chunk, out=out[start:stop])
+    return float(low), float(high)
+
+
 def binarize(images01: np.ndarray, seed: int) -> np.ndarray:
     """Dynamic binarization: one Bernoulli draw per pixel with probability equal to its value.
 
     images01: float array of any shape with values in [0, 1] (e.g. (N, 28, 28)).
-    Returns a float32 array of the same shape with values in {0, 1}. The uniform draws
-    come from ``numpy.random.default_rng(seed)`` in C order, so the first n images are
-    binarized the same way whether or not more images follow them.
+    Returns a float32 array of the same shape with values in {0, 1}: pixel = 1 when a
+    uniform draw u in [0, 1) falls below its value (u < x, so P(1) = x; pixels at 0 or 1
+    come out unchanged).
+
+    The draws: the pixels, in C order, are cut into blocks of :data:`BINARIZE_BLOCK`;
+    block i takes float32 uniforms from ``numpy.random.PCG64`` seeded with child i of
+    ``numpy.random.SeedSequence(seed).spawn(...)``. So the first n images are binarized the
+    same way whether or not more images follow them, and the blocks can be drawn on all
+    CPUs at once (:func:`binarize_workers` threads) without changing a single draw.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     images01 = np.asarray(images01)
     if not np.issubdtype(images01.dtype, np.floating):
         raise TypeError(f"images01 must be a float array with values in [0, 1], got dtype {images01.dtype}")
-    if images01.size and not (images01.min() >= 0.0 and images01.max() <= 1.0):
-        raise ValueError(f"images01 must have values in [0, 1], got [{images01.min()}, {images01.max()}]")
-    rng = np.random.default_rng(seed)
-    probabilities = images01.reshape(-1)
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    probabilities = np.ascontiguousarray(images01).reshape(-1)
     out = np.empty(probabilities.shape, dtype=np.float32)
-    chunk = 1 << 22  # draw 4M uniforms at a time: the same stream, a fraction of the memory
-    for start in range(0, probabilities.size, chunk):
-        stop = min(start + chunk, probabilities.size)
-        out[start:stop] = rng.random(stop - start, dtype=np.float32) < probabilities[start:stop]
+    starts = range(0, probabilities.size, BINARIZE_BLOCK)
+    seeds = np.random.SeedSequence(int(seed)).spawn(len(starts))
+    blocks = [
+        (probabilities[start : start + BINARIZE_BLOCK], out[start : start + BINARIZE_BLOCK], block_seed)
+        for start, block_seed in zip(starts, seeds)
+    ]
+    workers = min(binarize_workers(), len(blocks))
+    if workers <= 1:
+        ranges = [_binarize_block(*block) for block in blocks]
+    else:  # numpy draws and compares without the GIL, so threads share the work
+        global _binarize_pool
+        if _binarize_pool is None or _binarize_pool._max_workers < workers:
+            _binarize_pool = ThreadPoolExecutor(workers, thread_name_prefix="vaebook-binarize")
+        ranges = list(_binarize_pool.map(lambda block: _binarize_block(*block), blocks))
+    if ranges:
+        low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+        if any(np.isnan(r).any() for r in ranges):
+            low = high = float("nan")
+        if not (low >= 0.0 and high <= 1.0):  # the draws are thrown away
+            raise ValueError(f"images01 must have values in [0, 1], got [{low}, {high}]")
     return out.reshape(images01.shape)
 
 
@@ -269,7 +329,7 @@ def load_mnist(split: str = "train", *, scaled: bool = False, binarize: bool = F
     split: "train" (60,000 digits) or "test" (10,000 digits).
     scaled: return float32 images in [0, 1] (pixel / 255) instead of uint8 0..255.
     binarize: return float32 images in {0, 1}, one Bernoulli draw per pixel with
-        probability pixel / 255 from ``numpy.random.default_rng(seed)`` (see ``binarize``).
+        probability pixel / 255, drawn from ``seed`` as :func:`binarize` draws them.
     seed: seed of the binarization draw (ignored unless ``binarize``).
     subset: keep only the first ``subset`` digits (None keeps all).
 

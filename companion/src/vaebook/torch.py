@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vaebook.checks import check_digits, check_finite, check_model
+from vaebook.data import binarize
 
 # --- listing of chapter 6 begins ---
 import torch
@@ -143,15 +144,16 @@ def binarize_epoch(
 
     The ``transform`` :func:`vaebook.training.fit` applies at the start of
     every epoch (dynamic binarization); ``generator`` is ``fit``'s, so a
-    fixed seed repeats it. Same rule as ``load_mnist(binarize=True)`` and
-    the Keras model: one uniform draw u per pixel, pixel = 1 when u < x.
-    On the CPU these are exactly the draws of
-    ``torch.bernoulli(x, generator=generator)``, made faster.
+    fixed seed repeats it. One uniform draw u per pixel, pixel = 1 when
+    u < x: the rule, and the function, of ``load_mnist(binarize=True)``
+    (:func:`vaebook.data.binarize`, which draws on all CPUs), seeded from
+    ``generator``. Returns a tensor of x's shape, dtype and device.
     """
-    u = torch.rand(
-        x.shape, generator=generator, dtype=x.dtype, device=x.device
+    seed = torch.randint(
+        2**62, (), generator=generator, device=generator.device
     )
-    return (u < x).to(x.dtype)  # P(u < x) = x for u ~ Uniform(0, 1)
+    binary = binarize(x.detach().cpu().numpy(), seed=int(seed))
+    return torch.from_numpy(binary).to(x.device, x.dtype)
 
 
 def estimate_log_px(
