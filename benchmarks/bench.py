@@ -254,7 +254,6 @@ def slider_update_ms(model: VAE, *, updates: int = 50) -> float:
     return (time.perf_counter() - start) / updates * 1e3
 
 
-
 def _alternating_best(options: dict[str, Callable[[], object]], *, calls: int, rounds: int = 7) -> dict[str, float]:
     """Best seconds per call of each option, timed in turns (``rounds`` x ``calls`` calls)."""
     best = {name: float("inf") for name in options}
@@ -298,42 +297,41 @@ def setting_ratios(x: torch.Tensor) -> list[tuple[str, float, float]]:
     for parameter in fused_model.parameters():
         parameter.grad.fill_(1e-25)  # squares to 1e-50: the moments stay subnormal
 
-    def flushed_step():
-        torch.set_flush_denormal(True)
+    def step_on_subnormals(flush: bool) -> None:
+        for moments in fused.state.values():  # refill what a flushed step zeroed
+            moments["exp_avg_sq"].fill_(1e-41)
+        torch.set_flush_denormal(flush)
         try:
             fused.step()
         finally:
             torch.set_flush_denormal(False)
 
-    def unflushed_step():
-        for moments in fused.state.values():  # refill what a flushed step zeroed
-            moments["exp_avg_sq"].fill_(1e-41)
-        fused.step()
-
-    def refilled_flushed_step():
-        for moments in fused.state.values():
-            moments["exp_avg_sq"].fill_(1e-41)
-        flushed_step()
-
-    flush = _alternating_best({"on": refilled_flushed_step, "off": unflushed_step}, calls=20)
+    flushing = _alternating_best(
+        {"on": lambda: step_on_subnormals(True), "off": lambda: step_on_subnormals(False)}, calls=20
+    )
     batches = itertools.cycle(torch.randperm(len(x), generator=torch.Generator().manual_seed(0)).split(BATCH_SIZE))
     # a new batch of rows every call, as in an epoch (the same rows would stay in cache)
     gather = _alternating_best(
         {"index_select": lambda: x.index_select(0, next(batches)), "[]": lambda: x[next(batches)]}, calls=100
     )
     grey = x.numpy()
-    threads = _alternating_best({"all": lambda: data.binarize(grey, seed=0)}, calls=1, rounds=3)
-    original = data.binarize_workers
-    data.binarize_workers = lambda: 1
-    try:
-        threads["one"] = _alternating_best({"one": lambda: data.binarize(grey, seed=0)}, calls=1, rounds=3)["one"]
-    finally:
-        data.binarize_workers = original
+    all_cpus = data.binarize_workers
+
+    def binarize_on_one_thread() -> None:
+        data.binarize_workers = lambda: 1
+        try:
+            data.binarize(grey, seed=0)
+        finally:
+            data.binarize_workers = all_cpus
+
+    threads = _alternating_best(
+        {"all": lambda: data.binarize(grey, seed=0), "one": binarize_on_one_thread}, calls=1, rounds=3
+    )
     return [
         ("fused Adam (one kernel) vs per-tensor Adam, per step", adam["fused"], adam["default"]),
-        ("flush subnormals vs not, Adam step on subnormal moments", flush["on"], flush["off"]),
+        ("flush subnormals vs not, Adam step on subnormal moments", flushing["on"], flushing["off"]),
         ("index_select vs x[rows], per batch of 128", gather["index_select"], gather["[]"]),
-        (f"binarize on {original()} threads vs 1, one epoch", threads["all"], threads["one"]),
+        (f"binarize on {all_cpus()} threads vs 1, one epoch", threads["all"], threads["one"]),
     ]
 
 

@@ -27,6 +27,7 @@ Run ``python -m vaebook.data`` to fill and check the cache once.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -239,7 +240,6 @@ def fetch_mnist() -> dict[str, np.ndarray]:
 BINARIZE_BLOCK = 1 << 18
 """Pixels per block of :func:`binarize`; block i draws from child i of ``SeedSequence(seed)``."""
 _BINARIZE_CHUNK = 1 << 15  # uniforms drawn at a time inside a block (128 KB: stays in cache)
-_binarize_pool: ThreadPoolExecutor | None = None
 _binarize_buffers = threading.local()
 
 
@@ -249,6 +249,12 @@ def binarize_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+@functools.cache
+def _binarize_pool(workers: int) -> ThreadPoolExecutor:
+    """One pool of ``workers`` threads per process, made on first use."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="vaebook-binarize")
 
 
 def _binarize_block(
@@ -306,14 +312,10 @@ def binarize(images01: np.ndarray, seed: int) -> np.ndarray:
     if workers <= 1:
         ranges = [_binarize_block(*block) for block in blocks]
     else:  # numpy draws and compares without the GIL, so threads share the work
-        global _binarize_pool
-        if _binarize_pool is None or _binarize_pool._max_workers < workers:
-            _binarize_pool = ThreadPoolExecutor(workers, thread_name_prefix="vaebook-binarize")
-        ranges = list(_binarize_pool.map(lambda block: _binarize_block(*block), blocks))
+        ranges = list(_binarize_pool(workers).map(lambda block: _binarize_block(*block), blocks))
     if ranges:
-        low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
-        if any(np.isnan(r).any() for r in ranges):
-            low = high = float("nan")
+        lows, highs = np.array(ranges).T
+        low, high = lows.min(), highs.max()  # numpy's min and max keep a NaN
         if not (low >= 0.0 and high <= 1.0):  # the draws are thrown away
             raise ValueError(f"images01 must have values in [0, 1], got [{low}, {high}]")
     return out.reshape(images01.shape)
