@@ -129,3 +129,53 @@ def test_bad_arguments_raise_a_one_line_error_naming_them(make, name):
     with pytest.raises(ValueError, match=f"^{name} must") as info:
         make()
     assert "\n" not in str(info.value)
+
+
+# --- code_information: I(x; z) from the model's own codes ---------------------------------
+
+
+def test_code_information_matches_a_gaussian_channel_and_is_zero_without_one():
+    # z = mu + unit noise with mu ~ N(0, 9): I(x; z) = log(1 + 9) / 2 nats; the second
+    # dimension has the same mean for every x, so it knows nothing.
+    rng = np.random.default_rng(0)
+    mu = np.c_[3 * rng.standard_normal(3000), np.zeros(3000)]
+    info = vb.code_information(mu, np.zeros_like(mu), queries=3000, seed=1)
+    exact = 0.5 * np.log(10.0)
+    assert abs(info.total - exact) < 3 * info.stderr + 0.02
+    assert abs(info.per_dimension[0] - exact) < 3 * info.stderr + 0.02
+    assert abs(info.per_dimension[1]) < 1e-9
+    assert 0 < info.stderr < 0.05
+
+
+def test_code_information_saturates_at_log_n_for_codes_that_tell_every_row_apart():
+    mu = np.arange(50.0)[:, None] * np.ones((1, 2)) * 100
+    info = vb.code_information(mu, np.full_like(mu, -4.0), queries=50)
+    np.testing.assert_allclose(info.total, np.log(50), atol=1e-6)
+    assert info.total <= np.log(50) + 1e-9
+
+
+def test_code_information_of_independent_dimensions_adds_up():
+    rng = np.random.default_rng(2)
+    mu = rng.standard_normal((400, 3)) * np.array([2.0, 1.0, 0.0])
+    log_var = np.zeros_like(mu)
+    whole = vb.code_information(mu, log_var, queries=400)
+    # dimensions independent given x and (nearly) across x: I(x; z) ~ sum of I(x; z_j)
+    assert abs(whole.total - whole.per_dimension.sum()) < 0.15
+    assert whole.per_dimension[0] > whole.per_dimension[1] > abs(whole.per_dimension[2])
+
+
+def test_code_information_is_repeatable_and_uses_all_rows_when_queries_exceed_n():
+    rng = np.random.default_rng(3)
+    mu, log_var = rng.standard_normal((30, 2)), rng.standard_normal((30, 2)) * 0.1
+    first = vb.code_information(mu, log_var, queries=100, seed=5)
+    again = vb.code_information(mu, log_var, queries=100, seed=5)
+    assert first.total == again.total
+    assert np.isfinite(first.stderr)
+
+
+def test_code_information_reads_the_variances_as_log_variances():
+    # mu ~ N(0, 1), sigma = 0.5: I(x; z) = log(1 + 1 / 0.25) / 2 nats
+    rng = np.random.default_rng(4)
+    mu = rng.standard_normal((3000, 1))
+    info = vb.code_information(mu, np.full_like(mu, np.log(0.25)), queries=3000, seed=2)
+    assert abs(info.total - 0.5 * np.log(5.0)) < 3 * info.stderr + 0.02

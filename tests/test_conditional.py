@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -119,6 +121,23 @@ def test_label_decoder_and_its_layers_agree(model):
         np.testing.assert_allclose(1 / (1 + np.exp(-h)).reshape(-1, 28, 28), images, atol=1e-5)
 
 
+def test_the_label_helpers_take_a_chapters_copy_of_the_class():
+    """Chapter 8 shows ConditionalVAE and trains its models from that copy, a class of
+    the same name but not the companion's: the helpers take it and refuse a plain VAE."""
+    namespace = dict(vars(vc))
+    exec(inspect.getsource(vc.ConditionalVAE), namespace)  # the chapter's cell
+    copy = namespace["ConditionalVAE"]
+    assert copy is not vc.ConditionalVAE
+    torch.manual_seed(0)
+    model = copy(latent_dim=3, hidden_dim=8)
+    assert vc.label_decoder(model, 4)(np.zeros((2, 3), np.float32)).shape == (2, 28, 28)
+    assert len(vc.label_decoder_layers(model, 4)) == 2
+    xy = vc.pack_labels(torch.zeros(2, PIXELS), [1, 2])
+    assert vc.estimate_log_px_given_y(model, xy, num_samples=2).shape == (2,)
+    with pytest.raises(TypeError, match="model must be a ConditionalVAE, got VAE"):
+        vc.label_decoder(VAE(3, 8), 4)
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -138,6 +157,6 @@ def test_label_decoder_and_its_layers_agree(model):
     ],
 )
 def test_bad_input_gets_a_one_line_error_naming_the_argument(model, x, call, message):
-    with pytest.raises(ValueError) as error:
+    with pytest.raises((ValueError, TypeError)) as error:  # TypeError: wrong kind
         call(model, x)
     assert message in str(error.value) and "\n" not in str(error.value)

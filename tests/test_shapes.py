@@ -117,3 +117,13 @@ def test_bad_counts_raise_one_line_errors_naming_the_argument(kwargs, name):
 def test_unknown_shape_is_refused_by_name():
     with pytest.raises(ValueError, match="^shape must be one of"):
         sprite("star", 1.0, 0.0)
+
+
+def test_symmetric_sprites_repeat_images_so_the_entropy_is_below_log_n(shapes):
+    # Chapter 7 computes H from the image frequencies: squares repeat every quarter turn
+    # and ellipses every half turn, so 41,472 of the 73,728 images are distinct.
+    packed = np.packbits(shapes.images.astype(bool).reshape(len(shapes.images), -1), axis=1)
+    _, counts = np.unique(packed, axis=0, return_counts=True)
+    assert len(counts) == 41_472
+    p = counts / counts.sum()
+    assert -(p * np.log(p)).sum() < np.log(len(shapes.images)) - 0.5

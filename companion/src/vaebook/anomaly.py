@@ -18,6 +18,7 @@ import PIL.Image
 import torch
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from vaebook.checks import boundary, check_digits, check_images01, check_scores, check_seed, check_vae
 from vaebook.elbo import bernoulli_log_likelihood, kl_diag_gaussian
 from vaebook.torch import PIXELS, VAE
 
@@ -30,30 +31,12 @@ class ROC(NamedTuple):
     auc: float
 
 
-def check_scores(name: str, scores: object) -> np.ndarray:
-    """``scores`` as a 1-D float64 array, or a one-line ValueError naming ``name``."""
-    if isinstance(scores, torch.Tensor):
-        scores = scores.detach().cpu().numpy()
-    try:
-        array = np.asarray(scores, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a 1-D array of numbers, got {type(scores).__name__}"
-        ) from None
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {array.shape}")
-    if not np.isfinite(array).all():
-        bad = int((~np.isfinite(array)).sum())
-        raise ValueError(f"{name} must be finite, got {bad} NaN or infinite values")
-    return array
-
-
 def negative_elbo(model: VAE, x: torch.Tensor, *, seed: int = 0) -> torch.Tensor:
     """-ELBO of each image (N,), in nats: -log p(x | z) at one z ~ q(z | x),
     drawn with ``seed``, plus KL(q(z | x) || p(z)) in closed form."""
-    if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != PIXELS:
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x must be a torch.Tensor of shape (N, {PIXELS}), got {shape}")
+    check_vae("model", model)
+    check_digits("x", x, PIXELS, model)  # (N, 784) tensor in [0, 1], model's dtype
+    check_seed("seed", seed)
     generator = torch.Generator(device=x.device).manual_seed(seed)
     was_training = model.training
     model.eval()
@@ -87,6 +70,11 @@ def png_code_length(images: np.ndarray) -> np.ndarray:
         PIL.Image.fromarray(image).save(buffer, "PNG", compress_level=9)
         lengths[i] = 8 * len(buffer.getvalue()) * math.log(2)
     return lengths
+
+
+# The chapter shows png_code_length as it is; its boundary check (pixels in [0, 1], so
+# 0..255 images get the hint instead of the code lengths of a white picture) wraps it.
+png_code_length = boundary(lambda images: check_images01("images", images))(png_code_length)
 
 
 def complexity_corrected(scores: object, images: np.ndarray) -> np.ndarray:

@@ -9,7 +9,9 @@ pixels and latent dimensions, averaged over the batch), for any model with the
 - :func:`warmup_loss`: β raised linearly from 0 to 1 over the first steps (Bowman et al., 2016);
 - :func:`free_bits_loss`: each latent dimension's KL counted as at least λ nats
   (Kingma et al., 2016);
-- :func:`capacity_loss`: recon + γ |KL - C| with C raised linearly (Burgess et al., 2018).
+- :func:`capacity_loss`: recon + γ |KL - C| with C raised linearly (Burgess et al., 2018);
+- :func:`code_information`: what the codes of a data set know about it, I(x; z) and each
+  I(x; z_j), with the aggregate posterior as the mixture of the data's posteriors.
 
 The scheduled losses count the training steps they have seen (calls in training mode;
 ``evaluate`` puts the model in eval mode and does not advance them), so build a fresh
@@ -19,24 +21,25 @@ one for every model you train. ``"recon"`` and ``"kl"`` are always the plain ter
 
 from __future__ import annotations
 
-from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from torch import nn
 
-from vaebook.checks import check_positive_int
+from vaebook.checks import (
+    check_codes_matrix,
+    check_digits,
+    check_non_negative,
+    check_positive_int,
+    check_same_shape,
+    check_seed,
+    check_vae,
+)
 from vaebook.elbo import bernoulli_log_likelihood, kl_diag_gaussian
 from vaebook.torch import PIXELS, VAE
 from vaebook.training import LossFn
-
-
-def check_non_negative(name: str, value: object) -> float:
-    """``value`` as a float, or ``ValueError: <name> must be a non-negative number``."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    return float(value)
 
 
 class DeepVAE(VAE):
@@ -46,6 +49,8 @@ class DeepVAE(VAE):
     def __init__(self, latent_dim: int = 10, hidden_dims=(256, 128)):
         nn.Module.__init__(self)  # skip VAE.__init__: it builds one layer
         check_positive_int("latent_dim", latent_dim)
+        if isinstance(hidden_dims, (str, bytes)) or len(tuple(hidden_dims)) != 2:
+            raise ValueError(f"hidden_dims must be two positive integers, got {hidden_dims!r}")
         first, second = hidden_dims
         check_positive_int("hidden_dims[0]", first)
         check_positive_int("hidden_dims[1]", second)
@@ -133,8 +138,12 @@ def capacity_loss(capacity: float, steps: int, gamma: float) -> LossFn:
 
 
 def encode_means(model: VAE, x: torch.Tensor, batch_size: int = 4096) -> np.ndarray:
-    """The encoder's mean μ of every row of ``x`` (N, 784): numpy array (N, latent_dim)."""
+    """The encoder's mean μ of every row of ``x`` (N, 784): numpy array (N, latent_dim).
+
+    x: a floating tensor of digits in [0, 1], the model's dtype and device."""
     check_positive_int("batch_size", batch_size)
+    check_vae("model", model)
+    check_digits("x", x, PIXELS, model)
     was_training = model.training
     model.eval()
     with torch.no_grad():
@@ -146,11 +155,55 @@ def encode_means(model: VAE, x: torch.Tensor, batch_size: int = 4096) -> np.ndar
 def active_units(mu: np.ndarray, threshold: float = 0.01) -> np.ndarray:
     """Which latent dimensions are active: Var over the data of μ_j above ``threshold``
     (Burda et al., 2016). mu: (N, latent_dim). Returns a bool array (latent_dim,)."""
-    mu = np.asarray(mu, dtype=np.float64)
-    if mu.ndim != 2 or len(mu) < 2:
-        raise ValueError(f"mu must have shape (N, latent_dim) with N >= 2, got {mu.shape}")
+    mu = check_codes_matrix("mu", mu, min_rows=2, data_set=True)  # finite, one row per data point
     threshold = check_non_negative("threshold", threshold)
     return mu.var(axis=0) > threshold
+
+
+class Information(NamedTuple):
+    """Result of :func:`code_information`, in nats: ``total`` the estimate of
+    I(x; z), ``per_dimension`` that of each I(x; z_j), shape (latents,), and
+    ``stderr`` the Monte Carlo standard error of ``total``."""
+
+    total: float
+    per_dimension: np.ndarray
+    stderr: float
+
+
+def code_information(
+    mu: np.ndarray, log_var: np.ndarray, queries: int = 1000, seed: int = 0
+) -> Information:
+    """I(x; z) and each I(x; z_j) in nats, x uniform over the N rows of the
+    posteriors q(z | x_n) = N(mu_n, exp(log_var_n)), both arrays (N, latents).
+
+    q(z) is their mixture (1/N) sum_n q(z | x_n). For `queries` random rows
+    x_m, one z_m ~ q(z | x_m) each: the mean of log q(z_m | x_m) - log q(z_m).
+    Never above log N (q(z) >= q(z | x_m) / N)."""
+    mu = check_codes_matrix("mu", mu, data_set=True)
+    log_var = check_codes_matrix("log_var", log_var, data_set=True)
+    check_same_shape("mu", mu, "log_var", log_var)
+    check_positive_int("queries", queries)
+    rng = np.random.default_rng(check_seed("seed", seed))
+    rows = rng.permutation(len(mu))[:queries]
+    std = np.exp(0.5 * log_var[rows])
+    z = torch.from_numpy(mu[rows] + std * rng.standard_normal(std.shape))
+    means, log_vars = torch.from_numpy(mu), torch.from_numpy(log_var)
+    log_n = np.log(len(mu))
+    joint, marginal = [], []  # log q(z_m | x_m) - log q(z_m), whole and per z_j
+    chunk = max(1, 2**22 // mu.size)  # log q(z_m | x_n): (chunk, N, latents)
+    for start in range(0, len(rows), chunk):
+        z_m = z[start:start + chunk, None]
+        own = torch.from_numpy(rows[start:start + chunk])
+        log_q = -0.5 * (np.log(2 * np.pi) + log_vars
+                        + (z_m - means) ** 2 / log_vars.exp())
+        own_j = log_q[torch.arange(len(own)), own]  # log q(z_mj | x_m)
+        marginal.append(own_j - (torch.logsumexp(log_q, dim=1) - log_n))
+        mixture = torch.logsumexp(log_q.sum(-1), dim=1) - log_n
+        joint.append(own_j.sum(-1) - mixture)
+    terms, per_j = torch.cat(joint).numpy(), torch.cat(marginal).numpy()
+    spread = terms.std(ddof=1) if len(terms) > 1 else np.inf
+    stderr = spread / np.sqrt(len(terms))
+    return Information(float(terms.mean()), per_j.mean(0), float(stderr))
 
 
 __all__ = [
@@ -161,4 +214,6 @@ __all__ = [
     "capacity_loss",
     "encode_means",
     "active_units",
+    "Information",
+    "code_information",
 ]

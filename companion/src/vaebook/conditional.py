@@ -16,7 +16,17 @@ import torch
 from torch import nn
 from torch.distributions import Normal
 
-from vaebook.checks import check_positive_int
+from vaebook.checks import (
+    boundary,
+    check_digits,
+    check_label,
+    check_model_dtype,
+    check_one_hot,
+    check_positive_int,
+    check_seed,
+    check_tensor,
+    check_vae,
+)
 from vaebook.elbo import bernoulli_log_likelihood, kl_diag_gaussian
 from vaebook.torch import (
     PIXELS,
@@ -66,15 +76,22 @@ def pack_labels(x: torch.Tensor, labels: object) -> torch.Tensor:
     return torch.cat([x, y.to(x.device, x.dtype)], dim=1)
 
 
+# The chapter shows pack_labels as it is; the boundary refuses a numpy x (TypeError with
+# the conversion), digits as (N, 28, 28) and pixels outside [0, 1] before it runs.
+pack_labels = boundary(lambda x, labels: check_digits("x", x, PIXELS))(pack_labels)
+
+
 def check_packed(name: str, xy: object) -> None:
-    """A one-line ValueError naming ``name`` unless xy is packed rows (N, 794)."""
+    """A one-line error naming ``name`` unless xy is packed rows (N, 794): a tensor
+    (TypeError otherwise), pixels in [0, 1], then a one-hot label that sums to 1
+    (an all-zero label would be read as label 0)."""
     width = PIXELS + NUM_CLASSES
-    if not isinstance(xy, torch.Tensor) or xy.dim() != 2 or xy.shape[1] != width:
-        shape = tuple(xy.shape) if isinstance(xy, torch.Tensor) else type(xy).__name__
-        raise ValueError(
-            f"{name} must be a torch.Tensor of shape (N, {width}) (pixels, then "
-            f"a one-hot label; see pack_labels), got {shape}"
-        )
+    layout = f"(N, {width}) (pixels, then a one-hot label; see pack_labels)"
+    check_tensor(name, xy, layout)
+    if xy.dim() != 2 or xy.shape[1] != width or len(xy) == 0:
+        raise ValueError(f"{name} must be a torch.Tensor of shape {layout}, got {tuple(xy.shape)}")
+    check_digits(name, xy[:, :PIXELS], PIXELS)
+    check_one_hot(f"{name}[:, {PIXELS}:]", xy[:, PIXELS:])
 
 
 class ConditionalVAE(VAE):
@@ -109,6 +126,15 @@ class ConditionalVAE(VAE):
         mu, log_var = self.encode(x, y)
         q_z = Normal(mu, torch.exp(0.5 * log_var), validate_args=False)
         return self.decode(q_z.rsample(), y), mu, log_var
+
+
+def _check_conditional(name: str, model: object) -> None:
+    """check_vae, and a TypeError unless ``model`` is a ConditionalVAE: the
+    companion's class or a chapter's copy of it (chapter 8 shows the class and
+    trains its models from its own copy, a class of the same name)."""
+    check_vae(name, model)
+    if not any(cls.__name__ == "ConditionalVAE" for cls in type(model).__mro__):
+        raise TypeError(f"{name} must be a ConditionalVAE, got {type(model).__name__}")
 
 
 def cvae_loss(
@@ -147,6 +173,11 @@ class FixedLabel(nn.Module):
         return self.model.decode(z, self.one_hot_rows(z))
 
 
+FixedLabel.__init__ = boundary(  # the chapter shows the class; its model must be conditional
+    lambda self, model, label: _check_conditional("model", model)
+)(FixedLabel.__init__)
+
+
 def estimate_log_px_given_y(
     model: ConditionalVAE,
     xy: torch.Tensor,
@@ -174,12 +205,16 @@ def estimate_log_px_given_y(
     return estimates
 
 
-def check_label(name: str, label: object) -> None:
-    """A one-line ValueError naming ``name`` unless label is an integer in [0, 10)."""
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not (
-        0 <= label < NUM_CLASSES
-    ):
-        raise ValueError(f"{name} must be an integer in [0, {NUM_CLASSES}), got {label!r}")
+def _check_estimate_inputs(model: object, xy: object, num_samples: object, seed: object) -> None:
+    _check_conditional("model", model)
+    check_packed("xy", xy)
+    check_model_dtype("xy", xy, model)
+    check_positive_int("num_samples", num_samples)
+    check_seed("seed", seed)
+
+
+# The chapter shows the estimator as it is; the boundary checks its inputs first.
+estimate_log_px_given_y = boundary(_check_estimate_inputs)(estimate_log_px_given_y)
 
 
 def label_decoder(
@@ -189,6 +224,8 @@ def label_decoder(
 
     z: float array (n, latent_dim). Returns sigmoid(logits) of p(x | z, y = label),
     float32 (n, 28, 28) in [0, 1]."""
+    _check_conditional("model", model)
+    check_label("label", label)
     return numpy_decoder(FixedLabel(model, label))
 
 
@@ -201,6 +238,7 @@ def label_decoder_layers(
     p(x | z, y = label) is an MLP of z alone whose first bias is
     ``b + W[latent_dim + label]``. Same format as
     :func:`vaebook.torch.decoder_layers`."""
+    _check_conditional("model", model)  # a plain VAE would lose 10 latents
     check_label("label", label)
     layers = decoder_layers(model)
     weight, bias, activation = layers[0]

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import zipfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -81,6 +82,9 @@ def cache_dir() -> Path:
 
 def arrays_sha256(arrays: dict[str, np.ndarray]) -> str:
     """SHA-256 (hex) of the four MNIST arrays' shapes and uint8 bytes, in the order of ``KEYS``."""
+    if not isinstance(arrays, Mapping) or any(key not in arrays for key in KEYS):
+        found = sorted(arrays) if isinstance(arrays, Mapping) else type(arrays).__name__
+        raise TypeError(f"arrays must be a mapping with the keys {KEYS}, got {found}")
     digest = hashlib.sha256()
     for key in KEYS:
         array = np.ascontiguousarray(arrays[key], dtype=np.uint8)
@@ -91,6 +95,8 @@ def arrays_sha256(arrays: dict[str, np.ndarray]) -> str:
 
 def file_sha256(path: Path) -> str:
     """SHA-256 (hex) of a file's bytes."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or a pathlib.Path, got {type(path).__name__}")
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
@@ -148,6 +154,8 @@ def read_mnist_pickle(data: bytes) -> dict[str, np.ndarray]:
     Returns uint8 images (n, 28, 28) with the original pixel values k and uint8 labels.
     Raises ValueError if the floats are not exactly k/256 for k in 0..255.
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be the gzipped pickle's bytes, got {type(data).__name__}")
     unpickler = _NumpyOnlyUnpickler(io.BytesIO(gzip.decompress(data)), encoding="latin1")
     (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = unpickler.load()
     return {

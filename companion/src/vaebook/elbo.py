@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from vaebook.checks import (
+    boundary,
     check_finite_result,
     check_log_weights,
     check_same_dtype,
@@ -73,6 +74,17 @@ def reparameterize(
     z = mu + torch.exp(0.5 * log_var) * eps
     check_finite_result(z, mu=mu, log_var=log_var)
     return z
+
+
+def _check_reparameterize_inputs(mu, log_var, generator) -> None:
+    check_tensors("(batch, latent_dim)", mu=mu, log_var=log_var)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+
+
+# The chapter shows reparameterize as it is; the boundary refuses numpy arrays (TypeError
+# with the conversion) and a generator of the wrong kind before it runs.
+reparameterize = boundary(_check_reparameterize_inputs)(reparameterize)
 
 
 def bernoulli_log_likelihood(

@@ -33,7 +33,7 @@ from numbers import Real
 
 import numpy as np
 
-from vaebook.checks import check_positive_int
+from vaebook.checks import check_codes_matrix, check_positive_int
 
 SIDE = 28
 """MNIST digits are ``SIDE x SIDE`` pixels; the decoder's last layer has SIDE**2 units."""
@@ -72,6 +72,11 @@ class LatentExplorer:
     """
 
     def __init__(self, html: str, layers: list[Layer], element_id: str) -> None:
+        for name, value in (("html", html), ("element_id", element_id)):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a str (latent_explorer builds it), got {type(value).__name__}")
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
+            raise TypeError(f"layers must be a non-empty list of (W, b, activation), got {type(layers).__name__}")
         self.html = html
         self.layers = layers
         self.element_id = element_id
@@ -81,8 +86,10 @@ class LatentExplorer:
         return len(self.html.encode("utf-8"))
 
     def decode(self, z: np.ndarray) -> np.ndarray:
-        """Pixel probabilities of the embedded decoder: z (n, d) -> float32 (n, 28, 28)."""
-        h = np.asarray(z, dtype=np.float32).reshape(-1, self.layers[0][0].shape[0])
+        """Pixel probabilities of the embedded decoder: z (n, d) -> float32 (n, 28, 28).
+
+        z must be finite codes of shape (n, d); (d, n) is refused as transposed."""
+        h = _check_codes("z", z, self.layers[0][0].shape[0])
         for weights, bias, activation in self.layers:
             h = _activate(h @ weights + bias, activation)
         return _activate(h, "sigmoid").astype(np.float32).reshape(-1, SIDE, SIDE)
@@ -239,12 +246,7 @@ def _check_layers(layers: object, latent_dim: int) -> list[Layer]:
 
 
 def _check_codes(name: str, codes: object, latent_dim: int) -> np.ndarray:
-    codes = np.asarray(codes, dtype=np.float32)
-    if codes.ndim != 2 or codes.shape[1] != latent_dim or not len(codes):
-        raise ValueError(f"{name} must have shape (n, {latent_dim}) with n >= 1, got {codes.shape}")
-    if not np.all(np.isfinite(codes)):
-        raise ValueError(f"{name} must be finite, got NaN or infinity")
-    return codes
+    return check_codes_matrix(name, codes, latent_dim=latent_dim).astype(np.float32)
 
 
 def _quantize(

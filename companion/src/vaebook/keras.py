@@ -23,7 +23,15 @@ one listing (a ``literalinclude``): keep it a complete program.
 from __future__ import annotations
 
 # Used below the listing only (argument checks of the builders):
-from vaebook.checks import check_positive_int  # noqa: I001
+from vaebook.checks import (  # noqa: I001
+    boundary,
+    check_eager_finite,
+    check_eager_unit_interval,
+    check_positive_int,
+    check_seed,
+    check_unit_interval,
+    concrete,
+)
 
 # --- listing of chapter 5 begins ---
 import keras
@@ -280,3 +288,80 @@ def decoder_layers(model):
     if not found:
         raise ValueError("model's decoder has no Dense layer")
     return found
+
+
+# --- boundaries of the public functions --------------------------------------------------
+# The chapter shows the functions above as they are; these checks run first. Value checks
+# (ranges, finiteness) run only on eager values: numpy arrays and eager tensors, as a
+# chapter passes them. Inside Keras's compiled training step the tensors are symbolic, so
+# there they are skipped (vaebook.checks.concrete returns None) and the compiled step is
+# the same graph as without them: the shapes are checked once, when the step is traced.
+# What enters the compiled step is checked where it enters: VAE.fit checks x (and
+# validation_data) once per call, before the first step (one pass over the data).
+
+
+def _check_log_likelihood_inputs(logits, x):
+    check_same_shape("logits", logits, "x", x)
+    check_eager_finite("logits", logits)
+    check_eager_unit_interval("x", x)
+
+
+def _check_kl_inputs(mu, log_var):
+    check_same_shape("mu", mu, "log_var", log_var)
+    check_eager_finite("mu", mu)
+    check_eager_finite("log_var", log_var)
+
+
+def _check_sizes(latent_dim, hidden_dim=16, *, seed=None):
+    check_positive_int("latent_dim", latent_dim)
+    check_positive_int("hidden_dim", hidden_dim)
+    if seed is not None:
+        check_seed("seed", seed)
+
+
+def _check_vae_parts(self, encoder, decoder, *, seed=None, **kwargs):
+    for name, part in (("encoder", encoder), ("decoder", decoder)):
+        if not isinstance(part, keras.Model):
+            raise TypeError(
+                f"{name} must be a keras.Model (e.g. build_{name}(latent_dim)), got {type(part).__name__}"
+            )
+    if seed is not None:
+        check_seed("seed", seed)
+
+
+def _check_sampling_seed(self, seed=None, **kwargs):
+    if seed is not None:
+        check_seed("seed", seed)
+
+
+def _check_fit_data(self, x=None, y=None, batch_size=None, epochs=1, *args, validation_data=None, **kwargs):
+    """x: digits (N, 784) in [0, 1]; validation_data: (x_val,) or x_val of the same width."""
+    if x is not None and not isinstance(x, (list, tuple, dict)) and concrete(x) is not None:
+        array = concrete(x)
+        if array.ndim != 2 or array.shape[1] != PIXELS:
+            hint = " (flatten images with x.reshape(len(x), -1))" if array.ndim == 3 else ""
+            raise ValueError(f"x must have shape (N, {PIXELS}), got {array.shape}{hint}")
+        check_unit_interval("x", array)
+    if batch_size is not None:
+        check_positive_int("batch_size", batch_size)
+    check_positive_int("epochs", epochs)
+    if validation_data is not None:
+        x_val = validation_data[0] if isinstance(validation_data, (list, tuple)) else validation_data
+        array = concrete(x_val)
+        if array is not None:
+            if array.ndim != 2 or array.shape[1] != PIXELS:
+                raise ValueError(f"validation_data must hold digits of shape (N, {PIXELS}), got {array.shape}")
+            check_unit_interval("validation_data", array)
+
+
+bernoulli_log_likelihood = boundary(_check_log_likelihood_inputs)(bernoulli_log_likelihood)
+kl_diag_gaussian = boundary(_check_kl_inputs)(kl_diag_gaussian)
+build_encoder = boundary(_check_sizes)(build_encoder)
+build_decoder = boundary(_check_sizes)(build_decoder)
+build_conv_encoder = boundary(_check_sizes)(build_conv_encoder)
+build_conv_decoder = boundary(lambda latent_dim: check_positive_int("latent_dim", latent_dim))(
+    build_conv_decoder
+)
+VAE.__init__ = boundary(_check_vae_parts)(VAE.__init__)
+VAE.fit = boundary(_check_fit_data)(keras.Model.fit)
+Sampling.__init__ = boundary(_check_sampling_seed)(Sampling.__init__)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import torch
 
-from vaebook.checks import check_codes, check_data_matrix, check_finite
+from vaebook.checks import check_codes, check_data_matrix, check_finite, check_seed
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ class LinearGaussian:
         """
         self._check_x(x)
         check_codes("z", z, self.latent_dim, len(x))
+        check_finite("z", z)
         out_dtype = torch.promote_types(torch.promote_types(x.dtype, z.dtype), self.W.dtype)
         scale = self.psi_diag.double().rsqrt()
         r = (x.double() - self.b.double()) * scale  # (N, D)
@@ -117,6 +118,9 @@ class LinearGaussian:
 
     def log_joint(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """log p(x, z) = log p(z) + log p(x | z) for x (N, D) and z (..., N, d); returns (..., N)."""
+        self._check_x(x)
+        check_codes("z", z, self.latent_dim, len(x))
+        check_finite("z", z)
         log_pz = -0.5 * (math.log(2 * math.pi) + z**2).sum(dim=-1)
         return log_pz + self.log_likelihood(x, z)
 
@@ -124,6 +128,7 @@ class LinearGaussian:
         """Draw n pairs from p(z) p(x | z) with ``torch.Generator().manual_seed(seed)``: x (n, D), z (n, d)."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
+        check_seed("seed", seed)
         generator = torch.Generator().manual_seed(seed)
         z = torch.randn(n, self.latent_dim, generator=generator, dtype=self.W.dtype)
         noise = torch.randn(n, self.data_dim, generator=generator, dtype=self.W.dtype)

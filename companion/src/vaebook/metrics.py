@@ -20,6 +20,8 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.metrics import mutual_info_score
 
+from vaebook.checks import check_codes_and_factors, check_codes_matrix, check_positive_int
+
 
 class MIG(NamedTuple):
     """Result of :func:`mutual_information_gap`: ``score`` the MIG (mean over factors);
@@ -35,7 +37,8 @@ class MIG(NamedTuple):
 def discretize(codes: np.ndarray, bins: int = 20) -> np.ndarray:
     """Each column of ``codes`` (N, latents) cut into ``bins`` equal-width bins over its
     own range: integer array of the same shape, values 0 .. bins - 1."""
-    codes = np.asarray(codes, dtype=np.float64)
+    codes = check_codes_matrix("codes", codes, data_set=True)  # finite (N, latents), not transposed
+    check_positive_int("bins", bins)
     out = np.empty(codes.shape, dtype=np.int64)
     for j, column in enumerate(codes.T):
         edges = np.histogram_bin_edges(column, bins=bins)
@@ -61,29 +64,6 @@ def mutual_information_gap(
     second, best = np.sort(information, axis=0)[-2:]
     per_factor = (best - second) / entropy
     return MIG(float(per_factor.mean()), per_factor, information, entropy)
-
-
-def check_codes_and_factors(codes: np.ndarray, factors: np.ndarray) -> None:
-    """ValueError naming the argument unless codes (N, latents >= 2) are finite
-    numbers and factors (N, factors) integers that each take two values."""
-    if codes.ndim != 2 or len(codes) == 0 or codes.shape[1] < 2:
-        raise ValueError(
-            f"codes must have shape (N, latents) with N >= 1 and latents >= 2, "
-            f"got {codes.shape}"
-        )
-    if not np.issubdtype(codes.dtype, np.number) or not np.isfinite(codes).all():
-        raise ValueError("codes must be finite numbers")
-    if factors.ndim != 2:
-        raise ValueError(f"factors must have shape (N, factors), got {factors.shape}")
-    if len(factors) != len(codes):
-        raise ValueError(
-            "codes and factors must have the same length (one row per image), "
-            f"got {len(codes)} and {len(factors)}"
-        )
-    if not np.issubdtype(factors.dtype, np.integer):
-        raise ValueError(f"factors must be integer indices, got dtype {factors.dtype}")
-    if any(len(np.unique(v)) < 2 for v in factors.T):
-        raise ValueError("factors must each take at least two values (entropy > 0)")
 
 
 __all__ = ["MIG", "discretize", "mutual_information_gap", "check_codes_and_factors"]

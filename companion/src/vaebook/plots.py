@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from vaebook.checks import check_positive_int
+from vaebook.checks import as_array, check_numpy_decode, check_positive_int
 
 SIDE = 28
 """MNIST digits are ``SIDE x SIDE`` pixels."""
@@ -117,7 +117,7 @@ def latent_scatter(
 
     The points form one collection, in the order of ``z``. Returns the ``Axes``.
     """
-    z = np.asarray(z, dtype=float)
+    z = as_array("z", z, "(n, 2)").astype(float)  # a tensor is converted
     if z.ndim != 2 or z.shape[1] != 2 or len(z) == 0:
         raise ValueError(f"z must have shape (n, 2) with n >= 1, got {z.shape}")
     if not np.all(np.isfinite(z)):
@@ -249,8 +249,7 @@ def latent_manifold(
     the orientation of :func:`latent_scatter`. Returns the ``Axes``; its tick labels
     give the code values.
     """
-    if not callable(decode):
-        raise TypeError(f"decode must be a callable decode(z) -> images, got {type(decode).__name__}")
+    check_numpy_decode("decode", decode)  # a model gets the hint numpy_decoder(model)
     grid = normal_quantile_grid(n, limit)
     z1, z2 = np.meshgrid(grid, grid[::-1])
     codes = np.stack([z1.ravel(), z2.ravel()], axis=1).astype(np.float32)

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from vaebook.checks import check_positive_int
+from vaebook.checks import check_finite_number, check_positive_int
 
 SIDE = 28
 """Images are ``SIDE x SIDE`` pixels, like MNIST digits."""
@@ -64,6 +64,12 @@ def sprite(shape: str, scale: float, angle: float) -> np.ndarray:
     ``angle`` in radians (counter-clockwise on the screen)."""
     if shape not in SHAPE_NAMES:
         raise ValueError(f"shape must be one of {SHAPE_NAMES}, got {shape!r}")
+    scale = check_finite_number("scale", scale)
+    if not 0 < scale <= 1:
+        raise ValueError(
+            f"scale must be in (0, 1], a fraction of the largest sprite (not pixels), got {scale!r}"
+        )
+    angle = check_finite_number("angle", angle)
     offsets = np.arange(-SPRITE_RADIUS, SPRITE_RADIUS + 1, dtype=np.float64)
     rows, cols = np.meshgrid(offsets, offsets, indexing="ij")
     radius = scale * (SPRITE_RADIUS - 0.8)  # the outermost ring of the patch stays empty

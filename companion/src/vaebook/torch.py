@@ -14,11 +14,21 @@ one listing (a ``literalinclude``): keep it a complete program.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
 
-from vaebook.checks import check_digits, check_finite, check_model
+from vaebook.checks import (
+    boundary,
+    check_codes_matrix,
+    check_digits,
+    check_model,
+    check_seed,
+    check_tensor,
+    check_unit_interval,
+    latent_size,
+)
 from vaebook.data import binarize
 
 # --- listing of chapter 6 begins ---
@@ -206,17 +216,56 @@ def numpy_decoder(model: VAE) -> Callable[[np.ndarray], np.ndarray]:
     gradients on the model's device.
     """
     check_model("model", model)
-    device = next(model.parameters()).device
+    if not callable(getattr(model, "decode", None)):
+        raise TypeError(f"model must be a VAE with a decode method, got {type(model).__name__}")
+    parameter = next(model.parameters(), None)
+    if parameter is None:
+        raise ValueError(f"model must have parameters (a trained VAE), got {type(model).__name__}")
+    device = parameter.device
+    latent_dim = latent_size(model)
 
     def decode(z: np.ndarray) -> np.ndarray:
-        z_array = np.asarray(z, dtype=np.float32)
-        check_finite("z", z_array)
-        z_tensor = torch.as_tensor(z_array, device=device)
+        # finite codes (n, latent_dim): a (latent_dim, n) array is refused as transposed
+        z_array = check_codes_matrix("z", z, latent_dim=latent_dim)
+        z_tensor = torch.as_tensor(z_array, dtype=parameter.dtype, device=device)
         with torch.no_grad():
-            probs = torch.sigmoid(model.decode(z_tensor))
+            probs = torch.sigmoid(model.decode(z_tensor)).float()
         return probs.cpu().numpy().reshape(-1, 28, 28)
 
     return decode
+
+
+def _checked_binarize_epoch(function: Callable) -> Callable:
+    """binarize_epoch with its arguments checked: the kinds first (metadata, free), then
+    the range where binarize reads it anyway (it keeps each block's minimum and maximum
+    while the block is in cache), so an epoch pays no extra pass over the digits; a value
+    outside [0, 1] is reported under the caller's name ``x``, not binarize's ``images01``."""
+
+    @functools.wraps(function)
+    def binarize_epoch(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        check_tensor("x", x, "(N, ...)")
+        if not x.is_floating_point():
+            raise TypeError(f"x must be a floating tensor with values in [0, 1], got dtype {x.dtype}")
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        try:
+            return function(x, generator)
+        except ValueError as error:
+            if str(error).startswith("images01 "):
+                check_unit_interval("x", x)  # the same range, named as the caller named it
+            raise
+
+    return binarize_epoch
+
+
+def _check_estimate_seed(model: object, x: object, num_samples: object, seed: object) -> None:
+    check_seed("seed", seed)
+
+
+# The chapter shows binarize_epoch and estimate_log_px as they are; these boundaries run
+# first (x named as the caller passed it, not as binarize's images01; the seed's type).
+binarize_epoch = _checked_binarize_epoch(binarize_epoch)
+estimate_log_px = boundary(_check_estimate_seed)(estimate_log_px)
 
 
 __all__ = [

@@ -18,7 +18,9 @@ from vaebook.checks import (
     check_finite,
     check_model,
     check_model_dtype,
+    check_non_negative,
     check_positive_int,
+    check_seed,
     check_tensor,
     check_unit_interval,
 )
@@ -50,6 +52,30 @@ def _check_inputs(name: str, x: object, model: torch.nn.Module, pixels: bool) ->
         check_finite(name, x)
 
 
+def _first_loss(name: str, x: torch.Tensor, loss_fn: LossFn, model: torch.nn.Module,
+                batch: torch.Tensor) -> Mapping[str, torch.Tensor]:
+    """``loss_fn(model, batch)`` for the first batch of a call: a model that cannot take
+    x's rows (digits as (N, 28, 28) for an MLP of 784 inputs) fails here, on the first
+    step, with one line naming ``name`` instead of torch's message ten frames deep, and a
+    loss_fn that returns no ``"loss"`` is named. Later batches call loss_fn directly, so
+    the check costs nothing per step (and loss_fn is called exactly as often as before)."""
+    try:
+        terms = loss_fn(model, batch)
+    except RuntimeError as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        hint = " (flatten images with x.reshape(len(x), -1))" if x.dim() > 2 else ""
+        raise ValueError(
+            f"{name} must have rows the model takes; rows of shape {tuple(x.shape[1:])} failed "
+            f"in loss_fn(model, batch){hint}: {detail}"
+        ) from None
+    if not isinstance(terms, Mapping) or "loss" not in terms:
+        raise TypeError(
+            f"loss_fn must return a dict with a \"loss\" entry, got {type(terms).__name__}"
+            + (f" with keys {sorted(terms)}" if isinstance(terms, Mapping) else "")
+        )
+    return terms
+
+
 def evaluate(
     model: torch.nn.Module,
     loss_fn: LossFn,
@@ -74,15 +100,18 @@ def evaluate(
     return _evaluate(model, loss_fn, x, batch_size)
 
 
-def _evaluate(model: torch.nn.Module, loss_fn: LossFn, x: torch.Tensor, batch_size: int) -> dict[str, float]:
-    """evaluate without its checks (fit checked x_val once before the first epoch)."""
+def _evaluate(model: torch.nn.Module, loss_fn: LossFn, x: torch.Tensor, batch_size: int,
+              name: str = "x") -> dict[str, float]:
+    """evaluate without its checks (fit checked x_val once before the first epoch); the
+    first batch names ``name`` if the model cannot take it."""
     was_training = model.training
     model.eval()
     totals: dict[str, float] = {}
     with torch.no_grad():
         for start in range(0, len(x), batch_size):
             batch = x[start : start + batch_size]
-            for key, value in loss_fn(model, batch).items():
+            terms = _first_loss(name, x, loss_fn, model, batch) if start == 0 else loss_fn(model, batch)
+            for key, value in terms.items():
                 totals[key] = totals.get(key, 0.0) + float(value) * len(batch)
     model.train(was_training)
     return {key: total / len(x) for key, total in totals.items()}
@@ -123,16 +152,23 @@ def fit(
     """
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
-        raise ValueError(f"lr must be a non-negative number, got {lr!r}")
+    check_non_negative("lr", lr)  # finite: an infinite rate would fail a step later
+    check_seed("seed", seed)
     check_model("model", model)
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be a callable loss_fn(model, batch), got {type(loss_fn).__name__}")
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be a callable transform(x, generator) or None, got {type(transform).__name__}")
     _check_inputs("x_train", x_train, model, pixels)
-    if x_val is not None:
+    if x_val is not None:  # before the first epoch, not after it
         _check_inputs("x_val", x_val, model, pixels)
+        if x_val.shape[1:] != x_train.shape[1:]:
+            raise ValueError(
+                f"x_val must have rows of x_train's shape {tuple(x_train.shape[1:])}, "
+                f"got {tuple(x_val.shape[1:])}"
+            )
 
     torch.manual_seed(seed)
     generator = torch.Generator(device=x_train.device).manual_seed(seed)
@@ -153,6 +189,7 @@ def fit(
             smoothing=0,
             disable=not progress,
         )
+        first_step = True
         for _ in bar:
             start_time = time.perf_counter()
             model.train()
@@ -163,7 +200,10 @@ def fit(
                 # index_select copies whole rows: about 2x faster than x_epoch[rows]
                 # (`make bench` times both)
                 batch = x_epoch.index_select(0, order[start : start + batch_size])
-                terms = loss_fn(model, batch)
+                if first_step:  # names x_train if the model cannot take its rows
+                    terms, first_step = _first_loss("x_train", x_train, loss_fn, model, batch), False
+                else:
+                    terms = loss_fn(model, batch)
                 optimizer.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 optimizer.step()
@@ -172,7 +212,7 @@ def fit(
             for key, total in totals.items():
                 history.setdefault(f"train_{key}", []).append(float(total) / len(order))
             if x_val is not None:
-                for key, value in _evaluate(model, loss_fn, x_val, 1000).items():
+                for key, value in _evaluate(model, loss_fn, x_val, 1000, "x_val").items():
                     history.setdefault(f"val_{key}", []).append(value)
             history["seconds"].append(time.perf_counter() - start_time)
             shown = {k: f"{v[-1]:.2f}" for k, v in history.items() if k.endswith("_loss")}

@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 import PIL.Image
 
-from vaebook.checks import check_finite, check_positive_int
+from vaebook.checks import check_finite, check_numpy_decode, check_positive_int, check_unit_interval
 
 SIDE = 28
 """MNIST digits are ``SIDE x SIDE`` pixels."""
@@ -50,8 +50,7 @@ class LatentSliders(widgets.VBox):
         seed: int = 0,
         scale: int = 6,
     ) -> None:
-        if not callable(decode):
-            raise TypeError(f"decode must be a callable z -> images, got {type(decode).__name__}")
+        check_numpy_decode("decode", decode)  # a model gets the hint numpy_decoder(model)
         check_positive_int("latent_dim", latent_dim)
         check_positive_int("scale", scale)
         if isinstance(limit, bool) or not isinstance(limit, Real) or not limit > 0:
@@ -151,6 +150,12 @@ class LatentSliders(widgets.VBox):
                 f"decode must map codes of shape (1, {self.latent_dim}) to one 28 x 28 image, "
                 f"got an output of shape {images.shape}"
             )
+        low, high = float(np.min(images)), float(np.max(images))
+        if not (0.0 <= low and high <= 1.0):  # NaN fails both
+            raise ValueError(
+                f"decode must return pixel intensities in [0, 1], got values from {low:g} to "
+                f"{high:g} (a decoder of logits? apply a sigmoid, as numpy_decoder does)"
+            )
 
 
 def latent_sliders(
@@ -180,8 +185,9 @@ def png_bytes(image: np.ndarray, *, scale: int = 1) -> bytes:
     if image.ndim != 2:
         raise ValueError(f"image must have shape (height, width), got {image.shape}")
     check_finite("image", image)
+    check_unit_interval("image", image)  # 0..255 would come out as a white picture
     check_positive_int("scale", scale)
-    pixels = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+    pixels = np.round(image * 255).astype(np.uint8)
     pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)
     buffer = io.BytesIO()
     PIL.Image.fromarray(pixels).save(buffer, format="PNG")  # 2-D uint8: greyscale ("L")
